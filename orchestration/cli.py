@@ -1,0 +1,20 @@
+"""The `llama-data` command. Each command lives beside the code it drives and is only wired up here;
+modules import their heavy dependencies (Beam, torch) inside the command so that `--help` stays fast."""
+from __future__ import annotations
+
+import click
+
+from orchestration.curate import curate
+from orchestration.mix import mix
+from orchestration.report import report
+from orchestration.samples import samples
+from tokenizer.cli import tokenizer
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """llama-data: the LLaMA pretraining-data recipe, from raw files to a trained model."""
+
+
+for command in (samples, curate, tokenizer, mix, report):
+    main.add_command(command)
