@@ -1,0 +1,21 @@
+"""Small text helpers shared by several sources."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+
+
+def normalize_for_hash(text: str) -> str:
+    """Case, Unicode form and whitespace folded, so that trivially different copies hash alike."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.blake2b(normalize_for_hash(text).encode(), digest_size=16).hexdigest()
+
+
+def word_count(text: str) -> int:
+    return len(text.split())

@@ -1,0 +1,100 @@
+"""`llama-data curate`: one source's Beam curation job into RUN/curated/<source>/ and RUN/rejects/<source>/."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from curation.schema import SOURCES
+from orchestration.config import ConfigError, from_dict
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "curation.yaml"
+
+
+def load_params(config_path: Path, source):
+    """The source's thresholds from the `<source>:` section of the curation config (defaults if absent)."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(config_path.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: file not found") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{config_path}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_path}: top level must be a mapping of source -> thresholds")
+    unknown = sorted(set(raw) - set(SOURCES))
+    if unknown:
+        raise ConfigError(f"{config_path}: unknown key '{unknown[0]}' (known: {', '.join(SOURCES)})")
+    return from_dict(source.params, raw.get(source.name) or {}, str(config_path), f"{source.name}.")
+
+
+def merge_stats(run_dir: Path) -> dict:
+    """RUN/stats.json: the per-source stats files gathered into one, written atomically."""
+    stats = {}
+    for part in sorted((run_dir / "stats").glob("*.json")):
+        stats[part.stem] = json.loads(part.read_text())
+    tmp = run_dir / "stats.json.tmp"
+    tmp.write_text(json.dumps(stats, indent=1, sort_keys=True))
+    os.replace(tmp, run_dir / "stats.json")
+    return stats
+
+
+def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: Path = DEFAULT_CONFIG,
+                 num_shards: int = 1, beam_args: tuple[str, ...] = ()) -> dict:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines import curate as job
+    from pipelines.io import expand_input
+    from pipelines.registry import get_source
+
+    source = get_source(source_name)
+    params = load_params(config_path, source)
+    paths = expand_input(input_path)
+    if not paths:
+        raise click.UsageError(f"--input {input_path}: no files found")
+    for sub in ("curated", "rejects"):  # a curation run owns its source's outputs: rerun replaces them
+        shutil.rmtree(run_dir / sub / source_name, ignore_errors=True)
+    (run_dir / "stats").mkdir(parents=True, exist_ok=True)
+    (run_dir / "stats" / f"{source_name}.json").unlink(missing_ok=True)
+
+    options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
+    with beam.Pipeline(options=options) as p:
+        job.build(p, source, params, paths, str(run_dir), num_shards)
+    return merge_stats(run_dir)[source_name]
+
+
+def print_summary(stats: dict, seconds: float, run_dir: Path, out=sys.stdout) -> None:
+    name = stats["source"]
+    print(f"\n{name}: {stats['files']} files, {stats['read']:,} documents read, {stats['kept']:,} kept "
+          f"({stats['kept_chars']:,} chars) in {seconds:.1f}s", file=out)
+    for reason, n in sorted(stats["dropped"].items(), key=lambda kv: -kv[1]):
+        print(f"  dropped {n:>8,}  {reason}", file=out)
+    print(f"  -> {run_dir / 'curated' / name}/   rejects: {run_dir / 'rejects' / name}/", file=out)
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.option("--source", type=click.Choice(SOURCES), required=True, help="Which source's job to run.")
+@click.option("--input", "input_path", required=True, help="File, directory or glob (local, gs://, s3://).")
+@click.option("--out", "run_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Run directory; writes curated/<source>/, rejects/<source>/ and stats.json.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_CONFIG, show_default=True, help="Per-source thresholds (YAML).")
+@click.option("--shards", "num_shards", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Output Parquet files per source (and per reject reason).")
+@click.argument("beam_args", nargs=-1, type=click.UNPROCESSED)
+def curate(source, input_path, run_dir, config_path, num_shards, beam_args):
+    """Curate one source with a Beam job (DirectRunner unless Beam options such as --runner=... follow)."""
+    start = time.time()
+    try:
+        stats = run_curation(source, input_path, run_dir, config_path, num_shards, beam_args)
+    except ConfigError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    print_summary(stats, time.time() - start, run_dir)
