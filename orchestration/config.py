@@ -13,6 +13,9 @@ from pathlib import Path
 import yaml
 
 
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"  # the bundled configs, wherever the command runs
+
+
 class ConfigError(ValueError):
     pass
 
@@ -38,6 +41,10 @@ def from_dict(cls: type, raw, path: str = "<config>", prefix: str = ""):
     if unknown:
         key = f"{prefix}{unknown[0]}"
         raise ConfigError(f"{path}: unknown key '{key}' (known: {', '.join(sorted(fields))})")
+    missing = [name for name, f in fields.items() if name not in raw
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ConfigError(f"{path}: missing key '{prefix}{missing[0]}'")
     values = {name: _convert(hints[name], value, path, f"{prefix}{name}") for name, value in raw.items()}
     try:
         return cls(**values)

@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 
 from curation.schema import SOURCES
-from orchestration.config import ConfigError, from_dict
+from orchestration.config import CONFIGS, ConfigError, from_dict
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "curation.yaml"
+DEFAULT_CONFIG = CONFIGS / "curation.yaml"
 
 
 def load_params(config_path: Path, source):

@@ -69,3 +69,15 @@ def test_config_mistakes_name_the_key_and_the_file(tmp_path, text, message):
     with pytest.raises(ConfigError) as e:
         load_config(path, Outer)
     assert str(e.value).startswith(str(path)) and message in str(e.value)
+
+
+@dataclass
+class Required:
+    seed: int
+
+
+def test_config_missing_required_key(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("{}\n")
+    with pytest.raises(ConfigError, match=f"{path}: missing key 'seed'"):
+        load_config(path, Required)

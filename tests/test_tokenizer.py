@@ -1,0 +1,146 @@
+"""The tokenizer trains like LLaMA's (digits split, byte fallback, exact round trips) and deterministically."""
+import hashlib
+import random
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from curation.schema import DOC_SCHEMA, SOURCES, make_doc
+from tokenizer.cli import tokenizer
+from tokenizer.train import MAX_SENTENCE_BYTES, load, sentences, train
+
+PAPER_MIX = Path(__file__).parents[1] / "configs" / "mix.yaml"
+VOCAB = 600
+
+
+def fake_text(rng: random.Random, source: str, words: list[str]) -> str:
+    """An English-ish document with numbers, a few paragraphs, and a flavour of its source."""
+    paragraphs = []
+    for _ in range(rng.randint(1, 4)):
+        sentence = [rng.choice(words) for _ in range(rng.randint(8, 40))]
+        sentence[rng.randrange(len(sentence))] = str(rng.randint(0, 100_000))
+        paragraphs.append(" ".join(sentence).capitalize() + ".")
+    if source == "github":
+        paragraphs.append(f"def {rng.choice(words)}(x):\n    return x + {rng.randint(0, 99)}")
+    if source == "arxiv":
+        paragraphs.append(f"\\begin{{equation}} {rng.choice(words)}^2 = \\frac{{1}}{{{rng.randint(2, 9)}}} \\end{{equation}}")
+    return "\n\n".join(paragraphs)
+
+
+def write_curated(run: Path, docs: dict[str, int], seed: int = 0) -> dict[str, list[str]]:
+    """RUN/curated/<source>/part-0000{0,1}.parquet with `docs[source]` generated documents; returns the texts."""
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "an", "el", "or", "ith", "ber", "gal", "dun"]
+    words = ["".join(rng.choice(syllables) for _ in range(rng.randint(1, 4))) for _ in range(300)]
+    texts = {}
+    for source, n in docs.items():
+        texts[source] = [fake_text(rng, source, words) for _ in range(n)]
+        rows = [make_doc(source, str(i), t, url=f"https://example.org/{i}") for i, t in enumerate(texts[source])]
+        folder = run / "curated" / source
+        folder.mkdir(parents=True)
+        half = len(rows) // 2
+        for k, part in enumerate((rows[:half], rows[half:])):
+            pq.write_table(pa.Table.from_pylist(part, schema=DOC_SCHEMA), folder / f"part-{k:05d}.parquet")
+    return texts
+
+
+def train_cli(run: Path, *args: str):
+    return CliRunner().invoke(tokenizer, ["train", "--run", str(run), "--weights", str(PAPER_MIX), *args])
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("run")
+    write_curated(run, {s: 150 for s in SOURCES})
+    result = train_cli(run, "--vocab-size", str(VOCAB))
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_cli_writes_model_vocab_and_summary(run):
+    sp = load(run)
+    assert len(sp) == VOCAB
+    assert (sp.unk_id(), sp.bos_id(), sp.eos_id(), sp.pad_id()) == (0, 1, 2, -1)
+    assert len((run / "tokenizer" / "tokenizer.vocab").read_text().splitlines()) == VOCAB
+    assert not list((run / "tokenizer").glob(".*tmp"))
+
+
+def test_digits_are_split_into_single_digits(run):
+    pieces = load(run).encode("In 2023 there were 1234567 llamas and 42 alpacas", out_type=str)
+    digit_pieces = [p for p in pieces if any(c.isdigit() for c in p) and not p.startswith("<0x")]
+    assert [p.lstrip("\u2581") for p in digit_pieces] == list("2023123456742")
+
+
+def test_unseen_characters_fall_back_to_bytes_and_decode_exactly(run):
+    sp = load(run)
+    for text in ["🦙", "世界", "naïve café"]:
+        pieces = sp.encode(text, out_type=str)
+        assert any(p.startswith("<0x") and p.endswith(">") for p in pieces)
+        assert "<unk>" not in pieces
+        assert sp.decode(sp.encode(text)) == text
+    assert sp.encode("🦙", out_type=str)[-4:] == ["<0xF0>", "<0x9F>", "<0xA6>", "<0x99>"]
+
+
+@pytest.mark.parametrize("text", ["Hello world", "  two leading spaces", "tabs\tand\n\nnewlines \n",
+                                  "def f(x):\n    return x + 1", "trailing  double  spaces  ", "数字 123 ünïcödé"])
+def test_encode_decode_round_trips(run, text):
+    sp = load(run)
+    assert sp.decode(sp.encode(text)) == text
+
+
+def test_same_seed_gives_identical_model_and_other_seed_differs(run, tmp_path):
+    shutil.copytree(run / "curated", tmp_path / "a" / "curated")
+    shutil.copytree(run / "curated", tmp_path / "b" / "curated")
+    assert train_cli(tmp_path / "a", "--vocab-size", str(VOCAB)).exit_code == 0
+    assert train_cli(tmp_path / "b", "--vocab-size", str(VOCAB), "--seed", "1", "--sample-chars", "50000").exit_code == 0
+
+    def digest(r):
+        return hashlib.sha256((r / "tokenizer" / "tokenizer.model").read_bytes()).hexdigest()
+    assert digest(tmp_path / "a") == digest(run)
+    assert digest(tmp_path / "b") != digest(run)
+
+
+def test_sample_follows_mix_weights(run, tmp_path):
+    shutil.copytree(run / "curated", tmp_path / "curated")
+    summary = train(tmp_path, {"c4": 3.0, "wikipedia": 1.0}, vocab_size=VOCAB, sample_chars=40_000, seed=0)
+    # whole documents are taken until each share is reached, so each overshoots by less than one document
+    longest = max(len(t) for s in ("c4", "wikipedia") for t in pq.read_table(run / "curated" / s)["text"].to_pylist())
+    assert 30_000 <= summary["chars"]["c4"] < 30_000 + longest
+    assert 10_000 <= summary["chars"]["wikipedia"] < 10_000 + longest
+    assert set(summary["chars"]) == {"c4", "wikipedia"}
+
+
+def test_long_lines_are_cut_to_fit_without_losing_text():
+    line = " ".join(["wörd"] * 3000) + "x" * 5000
+    pieces = list(sentences(line + "\nshort\n\n"))
+    assert "".join(pieces[:-1]) == line and pieces[-1] == "short"
+    assert all(len(p.encode()) <= MAX_SENTENCE_BYTES for p in pieces)
+
+
+def test_too_large_vocab_is_a_clear_error(run, tmp_path):
+    shutil.copytree(run / "curated", tmp_path / "curated")
+    result = train_cli(tmp_path, "--vocab-size", "32000")
+    assert result.exit_code == 1
+    assert "--vocab-size 32000 is too large" in result.stderr and "smaller --vocab-size" in result.stderr
+    assert not (tmp_path / "tokenizer").exists()
+
+
+def test_missing_curated_data_is_a_clear_error(tmp_path):
+    write_curated(tmp_path, {"c4": 5})
+    result = train_cli(tmp_path)
+    assert result.exit_code == 1
+    assert "no curated documents for 'commoncrawl'" in result.stderr
+    assert not (tmp_path / "tokenizer").exists()
+
+
+def test_bad_weights_config_exits_2_and_writes_nothing(run, tmp_path):
+    config = tmp_path / "mix.yaml"
+    config.write_text("weights: {c4: 1}\nsequence_length: 10\n")
+    result = CliRunner().invoke(tokenizer, ["train", "--run", str(tmp_path), "--weights", str(config)])
+    assert result.exit_code == 2
+    assert "sequence_length" in result.stderr and str(config) in result.stderr
+    assert not (tmp_path / "tokenizer").exists()

@@ -1,0 +1,154 @@
+"""Train the SentencePiece BPE tokenizer as the LLaMA paper does, on a mix-weighted sample of curated documents.
+
+The settings are those of LLaMA's own tokenizer.model: BPE, digits split into single digits, unknown characters
+decomposed into UTF-8 byte pieces, identity normalisation with whitespace kept as is, unk=0 bos=1 eos=2, no pad.
+Training is single-threaded on a sample chosen by a seeded hash of document ids, so the same curated data, weights
+and seed give a byte-identical tokenizer.model.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import time
+from pathlib import Path
+
+from curation.schema import SOURCES
+
+UNK_ID, BOS_ID, EOS_ID, PAD_ID = 0, 1, 2, -1
+MAX_SENTENCE_BYTES = 4192  # LLaMA's max_sentence_length; longer lines are cut, never dropped silently
+MAX_SENTENCE_CHARS = MAX_SENTENCE_BYTES // 4  # a UTF-8 character takes at most 4 bytes
+
+TRAINER_SPEC = dict(
+    model_type="bpe",
+    split_digits=True,
+    byte_fallback=True,
+    normalization_rule_name="identity",
+    remove_extra_whitespaces=False,
+    add_dummy_prefix=True,
+    allow_whitespace_only_pieces=True,
+    character_coverage=0.99995,
+    max_sentence_length=MAX_SENTENCE_BYTES,
+    unk_id=UNK_ID, bos_id=BOS_ID, eos_id=EOS_ID, pad_id=PAD_ID,
+    num_threads=1,  # deterministic output
+    minloglevel=2,
+)
+
+
+def model_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "tokenizer" / "tokenizer.model"
+
+
+def load(run_dir: str | Path):
+    """The run's trained tokenizer as a `sentencepiece.SentencePieceProcessor`."""
+    import sentencepiece as spm
+
+    path = model_path(run_dir)
+    if not path.is_file():
+        raise FileNotFoundError(f"no tokenizer at {path}; run `llama-data tokenizer train --run {run_dir}` first")
+    return spm.SentencePieceProcessor(model_file=str(path))
+
+
+def curated_parts(run_dir: str | Path, source: str) -> list[Path]:
+    """The curated Parquet parts of `source`, in a stable order; an error if there are none."""
+    folder = Path(run_dir) / "curated" / source
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:
+        raise FileNotFoundError(f"no curated documents for '{source}' in {folder}; "
+                                f"run `llama-data curate --source {source} ...` first")
+    return parts
+
+
+def sample_key(seed: int, doc_id: str) -> bytes:
+    """A document's place in the seeded sampling order: independent of file layout and document order."""
+    return hashlib.blake2b(f"{seed}\x00{doc_id}".encode(), digest_size=8).digest()
+
+
+def sample_ids(parts: list[Path], budget_chars: int, seed: int) -> tuple[set[str], int]:
+    """Ids of the documents that come first in the seeded order until `budget_chars` is reached, and their chars."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    docs = []  # (key, id, chars): small per document, the texts are not kept
+    for part in parts:
+        for batch in pq.ParquetFile(part).iter_batches(columns=["id", "text"]):
+            lengths = pc.utf8_length(batch.column("text")).to_pylist()
+            docs += [(sample_key(seed, i), i, n) for i, n in zip(batch.column("id").to_pylist(), lengths)]
+    chosen, chars = set(), 0
+    for _, doc_id, n in sorted(docs):
+        if chars >= budget_chars:
+            break
+        chosen.add(doc_id)
+        chars += n
+    return chosen, chars
+
+
+def sentences(text: str):
+    """The lines of a document, long ones cut (at a space where there is one) to fit max_sentence_length.
+
+    Newlines are not in any training sentence: like LLaMA's tokenizer, ours encodes them as the byte piece <0x0A>.
+    """
+    for line in text.split("\n"):
+        while len(line) > MAX_SENTENCE_CHARS:
+            cut = line.rfind(" ", 1, MAX_SENTENCE_CHARS)
+            cut = cut if cut > 0 else MAX_SENTENCE_CHARS
+            yield line[:cut]
+            line = line[cut:]
+        if line:
+            yield line
+
+
+def sample_sentences(parts: list[Path], ids: set[str]):
+    import pyarrow.parquet as pq
+
+    for part in parts:
+        for batch in pq.ParquetFile(part).iter_batches(columns=["id", "text"]):
+            for doc_id, text in zip(batch.column("id").to_pylist(), batch.column("text").to_pylist()):
+                if doc_id in ids:
+                    yield from sentences(text)
+
+
+def train(run_dir: str | Path, weights: dict[str, float], vocab_size: int = 32000,
+          sample_chars: int = 100_000_000, seed: int = 0) -> dict:
+    """Train on about `sample_chars` characters drawn from each source in proportion to `weights` (normalised);
+    write RUN/tokenizer/tokenizer.model and .vocab atomically; return a summary."""
+    import sentencepiece as spm
+
+    start = time.time()
+    total = sum(weights.values())
+    parts = {s: curated_parts(run_dir, s) for s in SOURCES if s in weights}  # all missing data fails up front
+    chosen, chars = {}, {}
+    for source, files in parts.items():
+        chosen[source], chars[source] = sample_ids(files, round(sample_chars * weights[source] / total), seed)
+
+    def all_sentences():
+        for source, files in parts.items():
+            yield from sample_sentences(files, chosen[source])
+
+    model = io.BytesIO()
+    try:
+        spm.SentencePieceTrainer.train(sentence_iterator=all_sentences(), model_writer=model,
+                                       vocab_size=vocab_size, **TRAINER_SPEC)
+    except RuntimeError as e:
+        limit = re.search(r"Vocabulary size too high \((\d+)\)\. Please set it to a value <= (\d+)", str(e))
+        if not limit:
+            raise
+        raise ValueError(f"--vocab-size {limit[1]} is too large for the {sum(chars.values()):,} sampled characters: "
+                         f"they make at most {limit[2]} pieces; pass a smaller --vocab-size "
+                         f"(or train on more text)") from None
+
+    processor = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    vocab = "".join(f"{processor.id_to_piece(i)}\t{processor.get_score(i):g}\n" for i in range(len(processor)))
+    path = model_path(run_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path.with_suffix(".vocab"), vocab.encode())
+    _write_atomic(path, model.getvalue())  # last: its presence means the tokenizer is complete
+    return {"path": str(path), "vocab_size": len(processor), "chars": chars,
+            "documents": {s: len(ids) for s, ids in chosen.items()}, "seconds": time.time() - start}
+
+
+def _write_atomic(path: Path, data: bytes):
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
