@@ -1,0 +1,124 @@
+import io
+
+import pyarrow.parquet as pq
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from curation.schema import doc_id, get_meta, make_doc
+from curation.sources.commoncrawl import CommonCrawlParams, curate, decode_html, html_to_text, parse_content_type
+from orchestration.curate import run_curation
+from pipelines.commoncrawl import read
+
+PAGE_1252 = "<html><body><p>Café “quoted” – costs €5.</p></body></html>"
+
+
+def test_content_type_gives_media_type_and_charset():
+    assert parse_content_type('Text/HTML; charset="Windows-1252"') == ("text/html", "Windows-1252")
+    assert parse_content_type("text/html") == ("text/html", None)
+    assert parse_content_type(None) == ("", None)
+
+
+def test_windows_1252_page_decoded_from_http_charset_or_meta_tag():
+    body = PAGE_1252.encode("cp1252")
+    assert decode_html(body, "windows-1252") == (PAGE_1252, "cp1252")
+    assert decode_html(body, "ISO-8859-1") == (PAGE_1252, "cp1252")  # WHATWG: latin-1 labels mean 1252
+    with_meta = PAGE_1252.replace("<html>", '<html><head><meta charset="windows-1252"></head>')
+    assert decode_html(with_meta.encode("cp1252"), None) == (with_meta, "cp1252")
+
+
+def test_mislabelled_or_broken_bytes_never_fail():
+    assert decode_html("café".encode("cp1252"), "utf-8") == ("café", "cp1252")
+    assert decode_html(b"\xef\xbb\xbfok", "utf-8") == ("ok", "utf-8")
+    assert decode_html(b"ok \x81\x8d", "utf-8") == ("ok \ufffd\ufffd", "utf-8")
+    assert decode_html(b"ok", "no-such-charset") == ("ok", "utf-8")
+
+
+def test_html_to_text_keeps_main_content_paragraphs_and_line_breaks():
+    page = ("<html><head><title>T</title><script>var x = 1;</script></head><body>"
+            "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
+            "<main><h1>River towns</h1><p>The river rises in the hills.</p><p>Boats carry goods<br>between towns.</p>"
+            "</main><footer>Copyright 2024</footer></body></html>")
+    assert html_to_text(page) == "River towns\n\nThe river rises in the hills.\n\nBoats carry goods\nbetween towns."
+
+
+def test_curate_drops_empty_foreign_and_short_pages_with_language_in_meta():
+    params = CommonCrawlParams(languages=["en"], lang_threshold=0.5, min_chars=20)
+    doc = lambda text: make_doc("commoncrawl", text, text)  # noqa: E731
+    assert curate(doc(" \n"), params, lambda t: ("en", 1.0))["reason"] == "empty"
+    french = curate(doc("La rivière traverse la ville."), params, lambda t: ("fr", 0.9))
+    assert french["reason"] == "lang" and get_meta(french) == {"language": "fr", "language_score": 0.9}
+    assert curate(doc("An English page."), params, lambda t: ("en", 0.4))["reason"] == "lang"
+    assert curate(doc("Too short."), params, lambda t: ("en", 0.9))["reason"] == "too_short"
+    kept = curate(doc("An English page, long enough."), params, lambda t: ("en", 0.9))
+    assert "reason" not in kept and get_meta(kept)["language"] == "en"
+
+
+def _warc(records, gzip=True) -> bytes:
+    """A WARC file of (type, url, http status or None, content type, payload) records."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=gzip)
+    for rec_type, url, status, content_type, payload in records:
+        if rec_type == "revisit":
+            writer.write_record(writer.create_revisit_record(url, payload.decode(), url, "2024-05-01T00:00:00Z"))
+            continue
+        http = None
+        if status:
+            http = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+        kwargs = {} if http else {"warc_content_type": content_type}
+        writer.write_record(writer.create_warc_record(url, rec_type, payload=io.BytesIO(payload),
+                                                      http_headers=http, **kwargs))
+    return out.getvalue()
+
+
+def test_reader_reads_every_page_record_and_gives_reasons():
+    data = _warc([
+        ("warcinfo", None, None, "application/warc-fields", b"software: test\r\n"),
+        ("request", "http://a.example/", None, "application/http; msgtype=request", b"GET / HTTP/1.1\r\n\r\n"),
+        ("response", "http://a.example/", "200 OK", "text/html; charset=windows-1252", PAGE_1252.encode("cp1252")),
+        ("response", "http://a.example/gone", "404 Not Found", "text/html", b"<p>Not here</p>"),
+        ("response", "http://a.example/logo.png", "200 OK", "image/png", b"\x89PNG\r\n"),
+        ("metadata", "http://a.example/", None, "application/warc-fields", b"fetchTimeMs: 5\r\n"),
+        ("revisit", "http://a.example/again", None, None, b"sha1:KZDSZYZ7BD64SAYFKGMBKGJCGTOYU3GS"),
+    ], gzip=False)
+    docs = list(read("plain.warc", io.BytesIO(data)))
+    assert [d.get("reason") for d in docs] == [None, "http_status", "not_html", "revisit"]
+    page = docs[0]
+    meta = get_meta(page)
+    assert page["text"] == "Café “quoted” – costs €5." and page["url"] == "http://a.example/"
+    assert meta["encoding"] == "cp1252" and meta["content_type"] == "text/html; charset=windows-1252"
+    assert meta["record_id"].startswith("<urn:uuid:") and meta["digest"].startswith("sha1:") and meta["warc_date"]
+    assert page["id"] == doc_id("commoncrawl", meta["record_id"])
+    assert get_meta(docs[1])["http_status"] == "404" and docs[1]["text"] == ""
+
+
+def _rows(path):
+    return pq.read_table(path).to_pylist()
+
+
+def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
+    stats = run_curation("commoncrawl", str(samples_dir / "commoncrawl_w*" / "*.gz"), tmp_path)
+    # 16 resiliparse + 1 whirlwind + 15 dolma responses and 1 WET conversion; no request/metadata/resource.
+    assert (stats["files"], stats["read"]) == (4, 33)
+    assert stats["read"] == stats["kept"] + sum(stats["dropped"].values())
+    assert stats["dropped"] == {"lang": 17, "duplicate": 2}  # allenai.org was fetched three times
+    kept = _rows(tmp_path / "curated/commoncrawl/part-00000-of-00001.parquet")
+    by_url = {r["url"]: r for r in kept}
+    assert sum(url.startswith("https://creativecommons.org/") for url in by_url) == 4
+    assert all(get_meta(r)["language"] == "en" and get_meta(r)["language_score"] >= 0.5 for r in kept)
+    mission = by_url["https://creativecommons.org/mission/"]
+    assert mission["text"].startswith("Who We Are\n\nCreative Commons (CC) is an international nonprofit")
+    assert get_meta(mission)["record_id"] == "<urn:uuid:3999732B-E27A-4CC9-9967-1E9DDB83E7FB>"
+    assert mission["id"] == doc_id("commoncrawl", "<urn:uuid:3999732B-E27A-4CC9-9967-1E9DDB83E7FB>")
+
+    lang = _rows(tmp_path / "rejects/commoncrawl/lang/part-00000-of-00001.parquet")
+    by_url = {r["url"]: get_meta(r) for r in lang}
+    assert by_url["http://01spb.ru/company/"]["language"] == "ru"
+    assert by_url["http://01spb.ru/company/"]["encoding"] == "cp1251"  # from the HTTP header
+    assert by_url["http://041696.com/15477/list_6_4.html"]["language"] == "zh"
+    assert by_url["http://041696.com/15477/list_6_4.html"]["encoding"] == "gbk"  # from its <meta>
+    escopete = [r for r in lang if r["url"] == "https://an.wikipedia.org/wiki/Escopete"]  # Aragonese
+    assert sorted(get_meta(r)["content_type"] for r in escopete) == ["text/html; charset=UTF-8", "text/plain"]
+    wet = next(r for r in escopete if get_meta(r)["content_type"] == "text/plain")
+    assert wet["text"].startswith("Escopete - Biquipedia, a enciclopedia libre")
+    dup = _rows(tmp_path / "rejects/commoncrawl/duplicate/part-00000-of-00001.parquet")
+    assert {r["url"] for r in dup} == {"https://allenai.org/"}
