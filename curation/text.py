@@ -14,7 +14,12 @@ def normalize_for_hash(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.blake2b(normalize_for_hash(text).encode(), digest_size=16).hexdigest()
+    """Hash of the normalised text: copies that differ only in case or spacing collide."""
+    return exact_hash(normalize_for_hash(text))
+
+
+def exact_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def word_count(text: str) -> int:

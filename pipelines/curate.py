@@ -14,7 +14,6 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, reject, with_meta
-from curation.text import content_hash
 from pipelines.io import ReadFiles, WriteShards, safe_reason
 from pipelines.source import Source
 
@@ -93,9 +92,10 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
     judged = records | "Curate" >> beam.ParDo(Curate(source, params))
     kept = judged | "Kept" >> beam.Filter(lambda d: "reason" not in d)
     dropped = judged | "Dropped" >> beam.Filter(lambda d: "reason" in d)
-    if source.exact_dedup:
+    if source.dedup_key is not None:
+        key = source.dedup_key
         deduped = (kept
-                   | "KeyByContent" >> beam.Map(lambda d: (content_hash(d["text"]), d))
+                   | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
                    | "GroupByContent" >> beam.GroupByKey()
                    | "KeepFirst" >> beam.FlatMapTuple(_dedup_group))
         kept = deduped | "Unique" >> beam.Filter(lambda d: "reason" not in d)

@@ -1,0 +1,189 @@
+import hashlib
+import importlib.metadata
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from curation.schema import doc_id, get_meta, make_doc
+from curation.sources.github import (GithubParams, code_problem, curate, detect_license, file_license,
+                                     is_license_file, repo_license, spdx_license, strip_license_header)
+from orchestration.curate import run_curation
+from pipelines import github as reader
+
+CLICK_LICENSE = next(f for f in importlib.metadata.files("click") if f.name == "LICENSE.txt").locate()
+CLICK_SOURCES = sorted(Path(importlib.metadata.distribution("click").locate_file("click")).glob("*.py"))
+
+
+@pytest.mark.parametrize("path, spdx", [
+    ("apache-2.0__commoncrawl_whirlwind-python/LICENSE", "Apache-2.0"),
+    ("mit__Caspia_seekoff/license", "MIT"),
+    ("gpl-2.0__RU-ECE_ECE451-Parallel/LICENSE", "GPL-2.0"),
+    ("lgpl-2.1__piskvorky_gensim/COPYING", "LGPL-2.1"),
+])
+def test_detects_each_sample_license(samples_dir, path, spdx):
+    assert detect_license((samples_dir / "github_licenses" / path).read_text()) == spdx
+
+
+def test_detects_bsd_variants_notices_and_unknown_texts():
+    assert detect_license(CLICK_LICENSE.read_text()) == "BSD-3-Clause"
+    two_clause = ("Redistribution and use in source and binary forms, with or without modification, are permitted "
+                  "provided that the following conditions are met: 1. ... 2. ...")
+    assert detect_license(two_clause) == "BSD-2-Clause"
+    assert detect_license('Licensed under the Apache License, Version 2.0 (the "License")') == "Apache-2.0"
+    assert detect_license("under the terms of the GNU General Public License as published by the Free "
+                          "Software Foundation; either version 3 of the License") == "GPL-3.0"
+    assert detect_license("All rights reserved. Do not copy.") == "unknown"
+
+
+def test_license_files_spdx_lines_and_the_repository_decision():
+    assert [is_license_file(p) for p in ("LICENSE", "license", "COPYING", "LICENSE.md", "LICENSE-MIT",
+                                         "src/LICENSE", "license.py", "LICENSES.json")] == [
+        True, True, True, True, True, False, False, False]
+    assert spdx_license("// SPDX-License-Identifier: GPL-2.0-or-later\nint x;") == "GPL-2.0"
+    assert spdx_license("# SPDX-License-Identifier: Zlib\n") == "unknown"
+    assert spdx_license("import os\n") is None
+    mit = "Permission is hereby granted, free of charge, to any person"
+    assert repo_license({"LICENSE-MIT": mit, "LICENSE-APACHE": "Apache License, Version 2.0"}) == "Apache-2.0"
+    assert repo_license({"LICENSE": "Some custom terms."}) == "unknown"
+    assert repo_license({}) == "none"
+    vendored = "/* SPDX-License-Identifier: MIT */\nint x;\n"
+    assert file_license("GPL-2.0", vendored) == "GPL-2.0"
+    assert file_license("none", vendored) == "MIT"
+    assert file_license("none", "int x;\n") == "none"
+
+
+def test_header_stripping_keeps_the_first_code_line():
+    py = "#!/usr/bin/env python\n# Copyright 2020 Someone\n# Licensed under the MIT License.\n\nimport os\n"
+    assert strip_license_header(py, ".py") == "#!/usr/bin/env python\nimport os\n"
+    c = "/*\n * Copyright (c) 2020 Someone\n * SPDX-License-Identifier: MIT\n */\n#include <stdio.h>\nint x;\n"
+    assert strip_license_header(c, ".c") == "#include <stdio.h>\nint x;\n"
+    js = "// Copyright 2021 A\n// Permission is hereby granted...\n\n// Parses things.\n  const a = 1;\n"
+    assert strip_license_header(js, ".js") == "// Parses things.\n  const a = 1;\n"
+    sql = "-- Licensed under the Apache License\nSELECT 1;\n"
+    assert strip_license_header(sql, ".sql") == "SELECT 1;\n"
+    plain = "# Helpers for the CLI.\nimport os\n"
+    assert strip_license_header(plain, ".py") == plain
+    assert strip_license_header("<!-- Copyright -->\n# Title\n", ".md") == "<!-- Copyright -->\n# Title\n"
+
+
+def test_file_heuristics_and_license_first():
+    params = GithubParams()
+    assert code_problem("x = 1\n" * 3, params) is None
+    assert code_problem("\n \n", params) == "empty"
+    assert code_problem("x" * 1001, params) == "long_line"
+    assert code_problem(("y" * 150 + "\n") * 3, params) == "mean_line_length"
+    assert code_problem("{ } ( ) ; ; ; ;\n" * 3, params) == "alnum_fraction"
+
+    def doc(license, extension=".py", text="print('hi')\n"):
+        return make_doc("github", "o/r/a" + extension, text, "", license=license, extension=extension)
+
+    assert curate(doc("GPL-2.0", extension=".txt"), params)["reason"] == "license"
+    assert curate(doc("MIT", extension=".txt"), params)["reason"] == "extension"
+    assert curate(doc("MIT", text="x = 1\n" * 200_000), params)["reason"] == "too_large"
+    assert "reason" not in curate(doc("Apache-2.0"), params)
+
+
+def _tar(path: Path, top: str, files: dict[str, bytes], symlinks=(), raw_names: dict[str, bytes] = None):
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in [*((f"{top}/{n}", d) for n, d in files.items()), *(raw_names or {}).items()]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name in symlinks:
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.type, info.linkname = tarfile.SYMTYPE, "README.md"
+            tar.addfile(info)
+
+
+def _zip(path: Path, top: str, files: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(f"{top}/{name}", data)
+
+
+def _license(samples_dir, name):
+    return next((samples_dir / "github_licenses").glob(f"{name}__*/*")).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    samples_dir = Path(__file__).resolve().parents[2] / "shared" / "samples"
+    src, out = tmp_path_factory.mktemp("in"), tmp_path_factory.mktemp("run")
+    click = {f"src/click/{p.name}": p.read_bytes() for p in CLICK_SOURCES}
+    # LICENSE last: the decision waits for the end of the stream.
+    _tar(src / "pallets__click.tar.gz", "click-1a2b3c4",
+         {**click, "docs/logo.png": b"\x89PNG\r\n\x1a\n\0\0\0", "setup.cfg": b"[metadata]\nname = click\n",
+          "LICENSE.txt": CLICK_LICENSE.read_bytes()},
+         symlinks=["README.rst"], raw_names={"../evil.py": b"import os\n"})
+    _tar(src / "someone__gpl-tool.tar.gz", "gpl-tool-0000000",
+         {"tool.py": b"def main():\n    return 0\n", "LICENSE": _license(samples_dir, "gpl-2.0")})
+    _zip(src / "someone__lgpl-lib.zip", "lgpl-lib-1111111",
+         {"lib/core.py": b"def core():\n    return 1\n", "lib/util.py": b"def util():\n    return 2\n",
+          "COPYING": _license(samples_dir, "lgpl-2.1")})
+    _zip(src / "caspia__seekoff.zip", "seekoff-2222222",
+         {"license": _license(samples_dir, "mit"),
+          "index.js": b"// Copyright (c) R. Kent James\n// Licensed under the MIT license.\n\n"
+                      b"const seekoff = require('./seekoff');\nmodule.exports = seekoff;\n",
+          "data/blob.js": b"var d = '" + b"x" * 2000 + b"';\n"})
+    # No license file: a file's own SPDX line licenses that file only.
+    _tar(src / "nobody__vendored.tar.gz", "vendored-3333333",
+         {"vendor/fast.c": b"// SPDX-License-Identifier: MIT\nint fast(void) { return 1; }\n",
+          "main.py": b"print('unlicensed')\n"})
+    (src / "NOTES.txt").write_text("not an archive\n")
+    return run_curation("github", str(src), out), out
+
+
+def _ids(out, reason):
+    return {r["id"]: get_meta(r) for r in pq.read_table(out / "rejects" / "github" / reason).to_pylist()}
+
+
+def test_curates_repository_archives_by_license(run):
+    stats, out = run
+    n_click = len(CLICK_SOURCES)
+    assert stats["files"] == 6
+    assert stats["read"] == stats["kept"] + sum(stats["dropped"].values())
+    assert stats["kept"] == n_click + 2
+    assert stats["dropped"] == {"license": 4, "license_file": 4, "extension": 1, "binary": 1, "not_file": 1,
+                                "bad_path": 1, "long_line": 1, "unsupported_file": 1}
+    licensed = _ids(out, "license")
+    assert set(licensed) == {doc_id("github", p) for p in ("someone/gpl-tool/tool.py", "someone/lgpl-lib/lib/core.py",
+                                                           "someone/lgpl-lib/lib/util.py", "nobody/vendored/main.py")}
+    assert sorted(m["license"] for m in licensed.values()) == ["GPL-2.0", "LGPL-2.1", "LGPL-2.1", "none"]
+    assert doc_id("github", "pallets/click/../evil.py") in _ids(out, "bad_path")
+
+    kept = {r["id"]: r for r in pq.read_table(out / "curated" / "github").to_pylist()}
+    core = kept[doc_id("github", "pallets/click/src/click/core.py")]
+    assert core["url"] == "https://github.com/pallets/click/blob/HEAD/src/click/core.py"
+    assert get_meta(core) == {"repo": "pallets/click", "path": "src/click/core.py", "license": "BSD-3-Clause",
+                              "extension": ".py"}
+    assert core["text"] == (CLICK_SOURCES[0].parent / "core.py").read_text()
+    index = kept[doc_id("github", "caspia/seekoff/index.js")]
+    assert index["text"] == "const seekoff = require('./seekoff');\nmodule.exports = seekoff;\n"
+    assert get_meta(index)["license"] == "MIT"
+    vendored = kept[doc_id("github", "nobody/vendored/vendor/fast.c")]
+    assert (vendored["text"], get_meta(vendored)["license"]) == ("int fast(void) { return 1; }\n", "MIT")
+
+
+def test_reader_bounds_what_it_holds_and_keeps_nothing_back_from_a_damaged_archive(tmp_path, monkeypatch):
+    archive = tmp_path / "o__r.tar.gz"
+    _tar(archive, "r-abc", {"a.py": b"a = 1\n" * 10, "b.py": b"b = 2\n" * 10, "LICENSE": b"MIT"})
+    monkeypatch.setattr(reader, "REPO_BUFFER_BYTES", 80)
+    rows = list(reader.read(str(archive), archive.open("rb")))
+    assert [(get_meta(r)["path"], r.get("reason")) for r in rows] == [
+        ("b.py", "repo_too_large"), ("a.py", None), ("LICENSE", "license_file")]
+    assert get_meta(rows[1])["license"] == "unknown"
+
+    monkeypatch.undo()
+    noise = "".join(hashlib.sha256(str(i).encode()).hexdigest() + "\n" for i in range(2000)).encode()
+    _tar(archive, "r-abc", {"a.py": b"a = 1\n", "big.py": noise})
+    truncated = tmp_path / "o__cut.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[:len(archive.read_bytes()) // 2])
+    rows = []
+    with pytest.raises((EOFError, tarfile.TarError, OSError)):
+        for row in reader.read(str(truncated), truncated.open("rb")):
+            rows.append(row)
+    assert [(get_meta(r)["path"], r["reason"]) for r in rows] == [("a.py", "bad_archive")]
