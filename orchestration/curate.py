@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -45,6 +46,13 @@ def merge_stats(run_dir: Path) -> dict:
     return stats
 
 
+class _QuietOptionalClients(logging.Filter):
+    """Beam warns on import that Google Cloud clients are absent; they are optional here."""
+
+    def filter(self, record):
+        return "apitools not found" not in record.getMessage()
+
+
 def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: Path = DEFAULT_CONFIG,
                  num_shards: int = 1, beam_args: tuple[str, ...] = ()) -> dict:
     import apache_beam as beam
@@ -54,6 +62,7 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     from pipelines.io import expand_input
     from pipelines.registry import get_source
 
+    logging.getLogger().addFilter(_QuietOptionalClients())
     source = get_source(source_name)
     params = load_params(config_path, source)
     paths = expand_input(input_path)

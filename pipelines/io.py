@@ -56,8 +56,9 @@ class ReadFiles(beam.DoFn):
             yield {"id": doc_id(self.source_name, f"{path}#read_error"), "source": self.source_name, "text": "",
                    "url": path, "meta": _error_meta(e), "reason": "read_error"}
         self.done += 1
-        print(f"[{self.source_name}] read {path} ({records:,} records; {self.done}/{self.total_files} files here)",
-              file=sys.stderr, flush=True)
+        if self.done % max(1, self.total_files // 10) == 0 or self.done == self.total_files:
+            print(f"[{self.source_name}] read {self.done}/{self.total_files} files, last {path} ({records:,} records)",
+                  file=sys.stderr, flush=True)
 
 
 def _error_meta(e: Exception) -> str:

@@ -1,0 +1,90 @@
+"""The LLaMA architecture: sizes from the paper, causality, rotary embeddings, grouped-query attention."""
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from pretrain.model import PRESETS, ModelArgs, Transformer, apply_rotary_emb, precompute_freqs_cis
+
+TINY = ModelArgs(dim=64, n_layers=2, n_heads=4, vocab_size=256, multiple_of=16, max_seq_len=32)
+
+
+def n_params(args: ModelArgs) -> int:
+    with torch.device("meta"):  # shapes only: no memory, no init
+        return sum(p.numel() for p in Transformer(args).parameters())
+
+
+def test_7B_has_metas_parameter_count():
+    assert PRESETS["7B"].vocab_size == 32000
+    assert n_params(PRESETS["7B"]) == 6_738_415_616
+
+
+@pytest.mark.parametrize("name, billions", [("13B", 13.0), ("33B", 32.5), ("65B", 65.2)])
+def test_larger_presets_match_table_2(name, billions):
+    assert n_params(PRESETS[name]) / 1e9 == pytest.approx(billions, rel=0.01)
+
+
+def test_checkpoint_keys_are_metas():
+    keys = set(Transformer(TINY).state_dict())
+    assert {"tok_embeddings.weight", "norm.weight", "output.weight", "layers.1.attention_norm.weight",
+            "layers.1.attention.wq.weight", "layers.1.attention.wo.weight", "layers.1.ffn_norm.weight",
+            "layers.1.feed_forward.w1.weight", "layers.1.feed_forward.w2.weight",
+            "layers.1.feed_forward.w3.weight"} <= keys
+    assert not any("bias" in k or "freqs_cis" in k for k in keys)
+
+
+def test_changing_a_later_token_leaves_earlier_logits_alone():
+    torch.manual_seed(0)
+    model = Transformer(TINY).eval()
+    tokens = torch.randint(0, TINY.vocab_size, (2, 16))
+    changed = tokens.clone()
+    changed[:, 10] = (changed[:, 10] + 1) % TINY.vocab_size
+    with torch.no_grad():
+        a, b = model(tokens), model(changed)
+    torch.testing.assert_close(a[:, :10], b[:, :10])
+    assert not torch.allclose(a[:, 10:], b[:, 10:])
+
+
+def test_rotary_scores_depend_only_on_relative_position():
+    torch.manual_seed(0)
+    head_dim, shift = 16, 7
+    freqs_cis = precompute_freqs_cis(head_dim, 64)
+    q = torch.randn(1, 1, 1, head_dim).expand(1, 64, 1, head_dim)  # the same q and k at every position
+    k = torch.randn(1, 1, 1, head_dim).expand(1, 64, 1, head_dim)
+    rq, rk = apply_rotary_emb(q, k, freqs_cis)
+    scores = (rq[0, :, 0] @ rk[0, :, 0].T)  # scores[m, n] = <R_m q, R_n k>
+    for m, n in [(3, 0), (10, 10), (5, 20)]:
+        torch.testing.assert_close(scores[m, n], scores[m + shift, n + shift])
+    assert not torch.allclose(scores[3, 0], scores[3, 1])  # but they do depend on the distance
+    # Rotation preserves norms.
+    torch.testing.assert_close(rq.norm(dim=-1), q.norm(dim=-1))
+
+
+def test_grouped_query_attention():
+    gqa = dataclasses.replace(TINY, n_heads=8, n_kv_heads=2)
+    model = Transformer(gqa)
+    attention = model.layers[0].attention
+    assert attention.wq.weight.shape == (64, 64) and attention.wk.weight.shape == (16, 64)
+    assert attention.wv.weight.shape == (16, 64)
+    tokens = torch.randint(0, gqa.vocab_size, (3, 12))
+    logits, loss = model(tokens, tokens)
+    assert logits.shape == (3, 12, gqa.vocab_size) and torch.isfinite(loss)
+    assert n_params(gqa) < n_params(TINY)
+
+
+def test_loss_at_init_is_about_ln_vocab():
+    torch.manual_seed(0)
+    model = Transformer(TINY)
+    tokens = torch.randint(0, TINY.vocab_size, (4, 32))
+    _, loss = model(tokens[:, :-1], tokens[:, 1:])
+    assert loss.item() == pytest.approx(math.log(TINY.vocab_size), abs=0.1)
+
+
+def test_init_scales_residual_projections_by_depth():
+    torch.manual_seed(0)
+    model = Transformer(dataclasses.replace(TINY, dim=256, n_layers=8))
+    assert model.layers[0].attention.wq.weight.std().item() == pytest.approx(0.02, rel=0.05)
+    for w in (model.layers[0].attention.wo.weight, model.layers[0].feed_forward.w2.weight):
+        assert w.std().item() == pytest.approx(0.02 / 4, rel=0.05)
+    assert model.norm.weight.eq(1).all()
