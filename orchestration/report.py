@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from curation.schema import SOURCES
+
 
 def summarize(run_dir: Path) -> str:
     stats_path = run_dir / "stats.json"
@@ -14,7 +16,8 @@ def summarize(run_dir: Path) -> str:
     stats = json.loads(stats_path.read_text())
     lines = [f"run: {run_dir}", "", f"{'source':<14}{'files':>7}{'read':>10}{'kept':>10}{'kept MB':>9}  top drop reasons"]
     total_read = total_kept = 0
-    for name, s in stats.items():
+    for name in [n for n in SOURCES if n in stats]:
+        s = stats[name]
         top = ", ".join(f"{r} {n:,}" for r, n in sorted(s["dropped"].items(), key=lambda kv: -kv[1])[:3])
         lines.append(f"{name:<14}{s['files']:>7,}{s['read']:>10,}{s['kept']:>10,}{s['kept_chars'] / 1e6:>9.2f}  {top}")
         total_read += s["read"]

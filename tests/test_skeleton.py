@@ -1,0 +1,65 @@
+"""The walking skeleton end to end, as a user drives it: generated raw files -> curate all seven sources ->
+tokenizer -> mix -> `deepspeed pretrain/run.py` -> report."""
+import json
+import math
+
+import pyarrow.parquet as pq
+import yaml
+from click.testing import CliRunner
+
+from curation.schema import SOURCES
+from orchestration.cli import main
+from orchestration.config import CONFIGS
+from test_pretrain import launch, logged_losses
+
+
+def cli(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_raw_files_to_a_trained_step(tmp_path):
+    run = tmp_path
+    cli("samples", "make", "--out", run / "samples", "--docs", 40, "--seed", 1)
+    for source in SOURCES:
+        cli("curate", "--source", source, "--input", run / "samples" / source, "--out", run)
+
+    stats = json.loads((run / "stats.json").read_text())
+    assert list(sorted(stats)) == sorted(SOURCES)
+    for source, s in stats.items():
+        assert s["read"] == s["kept"] + sum(s["dropped"].values()), source
+        kept = pq.read_table(run / "curated" / source).num_rows
+        dropped = pq.read_table(run / "rejects" / source).num_rows if s["dropped"] else 0
+        assert (kept, dropped) == (s["kept"], s["read"] - s["kept"]), source
+        assert kept > 0, source
+    # Planted damage is caught by the right filter in each source.
+    assert stats["commoncrawl"]["dropped"]["lang"] > 0 and stats["commoncrawl"]["dropped"]["http_status"] > 0
+    assert stats["github"]["dropped"]["license"] > 0 and stats["wikipedia"]["dropped"]["redirect"] > 0
+
+    cli("tokenizer", "train", "--run", run, "--vocab-size", 800)
+    mix_config = yaml.safe_load((CONFIGS / "mix.demo.yaml").read_text()) | {"tokens": 40000, "seq_len": 64}
+    (run / "mix.yaml").write_text(yaml.safe_dump(mix_config))
+    cli("mix", "--weights", run / "mix.yaml", "--run", run)
+    manifest = json.loads((run / "mixed" / "manifest.json").read_text())
+    rows = sum(s["rows"] for s in manifest["shards"] + manifest["eval_shards"])
+    assert rows == sum(max(1, round(w / 100 * 40000 / 65)) for w in mix_config["weights"].values())
+    assert math.isclose(manifest["realised"]["commoncrawl"]["share"], 0.67, abs_tol=2 / rows)
+
+    train_config = yaml.safe_load((CONFIGS / "train" / "tiny.yaml").read_text()) | {
+        "max_steps": 4, "checkpoint_every": 4, "log_every": 1, "micro_batch_size": 4}
+    (run / "train.yaml").write_text(yaml.safe_dump(train_config))
+    trained = launch(run, run / "train.yaml", run / "checkpoints")
+    assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+    losses = logged_losses(trained.stdout)
+    assert len(losses) == 4 and all(math.isfinite(x) for x in losses)
+    assert (run / "checkpoints" / "step-4").is_dir()
+
+    report = cli("report", run)
+    assert all(source in report for source in SOURCES)
+    assert f"{len(manifest['shards'])} shards" in report and "step-4" in report
+
+
+def test_report_without_a_run_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "stats.json not found" in result.output
