@@ -6,7 +6,8 @@ import pytest
 os.environ.setdefault("DS_ACCELERATOR", "cpu")
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "samples"
+# The real public sample files live beside the checkout (../shared/samples); the tests read them in place.
+SAMPLES = Path(os.environ.get("LLAMA_DATA_SAMPLES", REPO.parent / "shared" / "samples"))
 
 
 @pytest.fixture

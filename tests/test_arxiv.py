@@ -10,8 +10,9 @@ import pytest
 from curation.schema import doc_id, get_meta
 from curation.sources.arxiv import clean_tex, expand_macros, extract_macros, flatten, main_file, remove_comments
 from orchestration.curate import run_curation
+from conftest import SAMPLES as SAMPLES_ROOT
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "arxiv"
+SAMPLES = SAMPLES_ROOT / "arxiv"
 
 
 def test_comment_removal_keeps_escaped_percent():

@@ -13,6 +13,7 @@ from curation.sources.github import (GithubParams, code_problem, curate, detect_
                                      is_license_file, repo_license, spdx_license, strip_license_header)
 from orchestration.curate import run_curation
 from pipelines import github as reader
+from conftest import SAMPLES as SAMPLES_ROOT
 
 CLICK_LICENSE = next(f for f in importlib.metadata.files("click") if f.name == "LICENSE.txt").locate()
 CLICK_SOURCES = sorted(Path(importlib.metadata.distribution("click").locate_file("click")).glob("*.py"))
@@ -111,7 +112,7 @@ def _license(samples_dir, name):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    samples_dir = Path(__file__).resolve().parents[2] / "shared" / "samples"
+    samples_dir = SAMPLES_ROOT
     src, out = tmp_path_factory.mktemp("in"), tmp_path_factory.mktemp("run")
     click = {f"src/click/{p.name}": p.read_bytes() for p in CLICK_SOURCES}
     # LICENSE last: the decision waits for the end of the stream.

@@ -9,8 +9,9 @@ from curation.schema import doc_id, get_meta, make_doc
 from curation.sources.stackexchange import StackExchangeParams, assemble, curate, html_to_text, parse_tags
 from orchestration.curate import run_curation
 from pipelines.stackexchange import read
+from conftest import SAMPLES as SAMPLES_ROOT
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "stackexchange"
+SAMPLES = SAMPLES_ROOT / "stackexchange"
 COFFEE = "coffee.stackexchange.com"
 
 
