@@ -2,7 +2,6 @@ import gzip
 import io
 import shutil
 import tarfile
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
