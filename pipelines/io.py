@@ -21,7 +21,8 @@ def expand_input(path_or_glob: str) -> list[str]:
     if not any(ch in path_or_glob for ch in "*?[") and _is_dir(path_or_glob):
         pattern = path_or_glob.rstrip("/") + "/**"
     matches = FileSystems.match([pattern])[0].metadata_list
-    paths = sorted(m.path for m in matches if not _hidden(m.path) and m.size_in_bytes >= 0)
+    root = re.split(r"[*?\[]", pattern, maxsplit=1)[0]  # the literal part before any wildcard
+    paths = sorted(m.path for m in matches if not _hidden(m.path, root))
     return [p for p in paths if not _is_dir(p)]
 
 
@@ -32,8 +33,10 @@ def _is_dir(path: str) -> bool:
     return os.path.isdir(path)
 
 
-def _hidden(path: str) -> bool:
-    return any(part.startswith(".") for part in path.split("/")[-3:] if part not in (".", ".."))
+def _hidden(path: str, root: str) -> bool:
+    """Hidden below the input root (markers such as .complete, temp files); the root's own path may be hidden."""
+    relative = path[len(root):] if path.startswith(root) else path.rsplit("/", 1)[-1]
+    return any(part.startswith(".") for part in relative.split("/"))
 
 
 class ReadFiles(beam.DoFn):
@@ -68,7 +71,7 @@ def _error_meta(e: Exception) -> str:
 
 def safe_reason(reason: str) -> str:
     """Reasons become directory names under rejects/."""
-    return re.sub(r"[^a-z0-9_.-]+", "_", reason.lower()) or "unknown"
+    return re.sub(r"[^a-z0-9_.-]+", "_", reason.lower()).strip(".") or "unknown"
 
 
 def shard_of(row_id: str, num_shards: int) -> int:
