@@ -3,6 +3,7 @@ deterministic, atomic Parquet shards. Everything goes through Beam's filesystems
 local, gs:// or s3://, and only ParDo and GroupByKey are used, so every runner can run it."""
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import sys
@@ -26,6 +27,21 @@ def expand_input(path_or_glob: str) -> list[str]:
     return [p for p in paths if not _is_dir(p)]
 
 
+def folder_units(input_path: str, paths: list[str]) -> list[str]:
+    """The units of a source whose unit may be a folder (a repository, an extracted e-print), for
+    `Source.units`: a file directly in the input directory stays a unit; each sub-folder of the input directory
+    becomes one unit, its path ending in "/" (its reader opens the folder's files itself). A glob or a single
+    file is unchanged."""
+    if any(ch in input_path for ch in "*?[") or not _is_dir(input_path):
+        return paths
+    root = input_path.rstrip("/") + "/"
+    units = set()
+    for path in paths:
+        top, sep, _ = path[len(root):].partition("/")
+        units.add(root + top + "/" if sep else path)
+    return sorted(units)
+
+
 def _is_dir(path: str) -> bool:
     if "://" in path:
         return path.endswith("/")
@@ -41,7 +57,8 @@ def _hidden(path: str, root: str) -> bool:
 
 class ReadFiles(beam.DoFn):
     """Runs a source's reader over one file. A file that fails part way keeps the documents read before
-    the failure and adds one reject for the file, reason `read_error`, so nothing is lost silently."""
+    the failure and adds one reject for the file, reason `read_error`; a file that holds no document at all
+    (empty, or only non-document records) adds one reject `no_documents`. So no input file goes unaccounted."""
 
     def __init__(self, source_name: str, reader, total_files: int):
         self.source_name, self.reader, self.total_files = source_name, reader, total_files
@@ -52,16 +69,24 @@ class ReadFiles(beam.DoFn):
     def process(self, path: str):
         records = 0
         try:
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            with contextlib.ExitStack() as stack:  # a folder unit (path ending in "/") is read without a stream
+                f = None if path.endswith("/") else stack.enter_context(
+                    FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
                 for records, row in enumerate(self.reader(path, f), 1):
                     yield row
         except Exception as e:  # noqa: BLE001 - any parser failure becomes a counted reject
-            yield {"id": doc_id(self.source_name, f"{path}#read_error"), "source": self.source_name, "text": "",
-                   "url": path, "meta": _error_meta(e), "reason": "read_error"}
+            yield self._file_reject(path, "read_error", _error_meta(e))
+        else:
+            if records == 0:
+                yield self._file_reject(path, "no_documents", "{}")
         self.done += 1
         if self.done % max(1, self.total_files // 10) == 0 or self.done == self.total_files:
             print(f"[{self.source_name}] read {self.done}/{self.total_files} files, last {path} ({records:,} records)",
                   file=sys.stderr, flush=True)
+
+    def _file_reject(self, path: str, reason: str, meta: str) -> dict:
+        return {"id": doc_id(self.source_name, f"{path}#{reason}"), "source": self.source_name, "text": "",
+                "url": path, "meta": meta, "reason": reason}
 
 
 def _error_meta(e: Exception) -> str:

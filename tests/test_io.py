@@ -17,3 +17,12 @@ def test_reasons_are_safe_folder_names_and_shards_are_stable():
     assert safe_reason("Read Error: ../x") == "read_error_.._x"
     assert safe_reason("..") == "unknown" and safe_reason("lang") == "lang"
     assert shard_of("ffffffff0000", 7) == 0xFFFFFFFF % 7
+
+
+def test_an_empty_file_is_accounted_for(tmp_path):
+    from orchestration.curate import run_curation
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.json.gz").write_bytes(b"")
+    stats = run_curation("c4", str(tmp_path / "in"), tmp_path / "run")
+    assert (stats["read"], stats["kept"], stats["dropped"]) == (1, 0, {"no_documents": 1})
