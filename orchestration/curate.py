@@ -66,6 +66,8 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     source = get_source(source_name)
     params = load_params(config_path, source)
     paths = expand_input(input_path)
+    if source.units is not None:
+        paths = source.units(input_path, paths)
     if not paths:
         raise click.UsageError(f"--input {input_path}: no files found")
     for sub in ("curated", "rejects"):  # a curation run owns its source's outputs: rerun replaces them

@@ -1,6 +1,8 @@
 """arXiv: e-prints as arXiv serves them, one paper per file named by its id: a gzip'd tar (`<id>.tar.gz`, or a
 bare `<id>` / `<id>.gz`), a gzip'd single .tex file (`<id>.gz`), or the same uncompressed. The format is told
 by the content, not the name. Only .tex members are read (in memory, bounded); figures stream past unread.
+An e-print already extracted is a folder in the input directory, named by its id (`2004.14974/`, or any name
+starting with the id): the folder is the paper.
 """
 from __future__ import annotations
 
@@ -11,13 +13,18 @@ import re
 import tarfile
 import zlib
 
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
 from curation.schema import make_doc, reject, with_meta
 from curation.sources import arxiv
+from pipelines.io import expand_input, folder_units
 from pipelines.source import Source
 
 MAX_TEX_BYTES = 32 << 20  # all .tex of one e-print together (arXiv caps a whole submission at 50 MB)
 
 _SUFFIX = re.compile(r"\.(?:tar\.gz|tgz|tar|gz)$")
+_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?\d{7}(?:v\d+)?")
 
 
 class _Rejected(Exception):
@@ -71,11 +78,27 @@ def _tex_files(f, single_name: str) -> dict[str, str]:
     return files
 
 
+def _folder_tex_files(folder: str) -> dict[str, str]:
+    """The .tex files of an extracted e-print by path inside the folder (hidden files are not listed)."""
+    files, total = {}, 0
+    for path in expand_input(folder):
+        if path.lower().endswith(".tex"):
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+                data = f.read(MAX_TEX_BYTES + 1 - total)
+            total += len(data)
+            if total > MAX_TEX_BYTES:
+                raise _Rejected("too_large", f".tex files over {MAX_TEX_BYTES} bytes")
+            files[path[len(folder):]] = _decode(data)
+    return files
+
+
 def read(path: str, f):
-    arxiv_id = _SUFFIX.sub("", path.rsplit("/", 1)[-1])
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    m = _ARXIV_ID.match(name) if path.endswith("/") else None
+    arxiv_id = m.group() if m else _SUFFIX.sub("", name)
     doc = make_doc("arxiv", arxiv_id, "", f"https://arxiv.org/abs/{arxiv_id}", arxiv_id=arxiv_id)
     try:
-        files = _tex_files(f, arxiv_id)
+        files = _folder_tex_files(path) if f is None else _tex_files(f, arxiv_id)
     except _Rejected as e:
         yield reject(with_meta(doc, error=str(e)), e.reason)
         return
@@ -93,4 +116,4 @@ def make_curator(params: arxiv.ArxivParams):
     return lambda doc: arxiv.curate(doc, params)
 
 
-SOURCE = Source(name="arxiv", read=read, make_curator=make_curator, params=arxiv.ArxivParams)
+SOURCE = Source(name="arxiv", read=read, make_curator=make_curator, params=arxiv.ArxivParams, units=folder_units)

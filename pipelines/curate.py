@@ -89,6 +89,8 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
                | "Read" >> beam.ParDo(ReadFiles(name, source.read, len(paths))))
     if source.assemble is not None:
         records = records | "Assemble" >> source.assemble()
+    if source.prepare is not None and (prepare := source.prepare(params, paths)) is not None:
+        records = records | "Prepare" >> prepare
     judged = records | "Curate" >> beam.ParDo(Curate(source, params))
     kept = judged | "Kept" >> beam.Filter(lambda d: "reason" not in d)
     dropped = judged | "Dropped" >> beam.Filter(lambda d: "reason" in d)
@@ -101,6 +103,11 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
         kept = deduped | "Unique" >> beam.Filter(lambda d: "reason" not in d)
         dropped = ((dropped, deduped | "Duplicates" >> beam.Filter(lambda d: "reason" in d))
                    | "AllDropped" >> beam.Flatten())
+    if source.finish is not None:
+        finished = kept | "Finish" >> source.finish(params)
+        kept = finished | "FinishKept" >> beam.Filter(lambda d: "reason" not in d)
+        dropped = ((dropped, finished | "FinishDropped" >> beam.Filter(lambda d: "reason" in d))
+                   | "WithFinishDropped" >> beam.Flatten())
 
     curated_dir = FileSystems.join(run_dir, "curated", name)
     rejects_dir = FileSystems.join(run_dir, "rejects", name)

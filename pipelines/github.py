@@ -1,22 +1,36 @@
-"""GitHub: one archive per repository, `<owner>__<repo>.tar.gz` (or `.tgz`, `.tar`, `.zip`) as GitHub serves
-it, every file under one top folder `<repo>-<sha>/`.
+"""GitHub code in any of three layouts:
 
-Members are read in memory only (never extracted, so no name can write anywhere), each one bounded in size.
-The repository's license is decided when the whole archive has been read, because a streamed tar may put
+- one archive per repository, `<owner>__<repo>.tar.gz` (or `.tgz`, `.tar`, `.zip`) as GitHub serves it, every
+  file under one top folder `<repo>-<sha>/`;
+- a directory of repository folders (`<owner>__<repo>/` or `<repo>/`, each a checkout), or one checkout given as
+  the input itself (a license file at its root says so): each folder is one unit, read file by file;
+- JSON lines as exported from BigQuery's `github_repos` (`repo_name`, `path`, `content`, `license`, optionally
+  `binary` and `ref`), plain or gzip'd: the license comes with each row.
+
+Members are read in memory only (never extracted, so no name can write anywhere), each one bounded in size;
+names with an absolute or `..` path, and links that lead out of a checkout, are rejected `bad_path`.
+The repository's license is decided when the whole repository has been read, because a streamed tar may put
 LICENSE after the code: until then the repository's text files are held in memory, up to `REPO_BUFFER_BYTES`.
 """
 from __future__ import annotations
 
+import gzip
 import io
+import json
+import os
 import posixpath
 import re
 import stat
 import tarfile
 import zipfile
 
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
 from curation.schema import get_meta, make_doc, reject, with_meta
 from curation.sources import github
 from curation.text import exact_hash
+from pipelines.io import expand_input, folder_units
 from pipelines.source import Source
 
 # Memory bounds of the reader, not curation thresholds (those are in GithubParams).
@@ -24,6 +38,7 @@ MAX_FILE_BYTES = 8 << 20            # a larger member is rejected unread
 REPO_BUFFER_BYTES = 256 << 20       # text held per repository until its license is known; also the .zip limit
 
 _ARCHIVE = re.compile(r"^(?P<owner>[^/]+?)__(?P<repo>[^/]+?)\.(?P<kind>tar\.gz|tgz|tar|zip)$")
+_JSONL = re.compile(r"\.(?:jsonl|ndjson|json)(?:\.gz)?$")
 
 
 def _tar_members(f):
@@ -42,10 +57,15 @@ def _zip_members(data: bytes):
                 yield info.filename, regular, info.file_size, lambda i=info: zf.open(i).read(MAX_FILE_BYTES + 1)
 
 
+def _leaves(name: str) -> bool:
+    """An absolute name, or one with a `..` part."""
+    return name.startswith("/") or ".." in name.split("/")
+
+
 def _repo_path(name: str) -> str | None:
     """The path inside the repository (the top folder removed), or None for a name that leaves it."""
     parts = name.split("/")
-    if name.startswith("/") or ".." in parts or len(parts) < 2 or not parts[1]:
+    if _leaves(name) or len(parts) < 2 or not parts[1]:
         return None
     return "/".join(parts[1:])
 
@@ -59,8 +79,43 @@ def _decode(data: bytes) -> str | None:
         return None
 
 
+def _folder_members(folder: str):
+    """(name, is_regular_file, size, read) for each file of a checkout folder, named `checkout/<path>` like an
+    archive member. A link leading out of the folder is not a regular file (never read); hidden files (.git) are
+    not listed."""
+    real_root = None if "://" in folder else os.path.realpath(folder)
+    for path in expand_input(folder):
+        regular = real_root is None or os.path.realpath(path).startswith(real_root + os.sep)
+        size = os.path.getsize(path) if real_root is not None and regular else 0
+
+        def read_file(path=path):
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+                return f.read(MAX_FILE_BYTES + 1)
+        yield "checkout/" + path[len(folder):], regular, size, read_file
+
+
+def _repo_of_folder(folder: str) -> str:
+    name = folder.rstrip("/").rsplit("/", 1)[-1]
+    owner, sep, repo = name.partition("__")
+    return f"{owner}/{repo}" if sep and owner and repo else name
+
+
+def units(input_path: str, paths: list[str]) -> list[str]:
+    """One unit per archive, JSON-lines file or repository folder; the input itself when it is one checkout."""
+    root = input_path.rstrip("/") + "/"
+    if any(github.is_license_file(p[len(root):]) for p in paths if p.startswith(root)):
+        return [root]
+    return folder_units(input_path, paths)
+
+
 def read(path: str, f):
+    if path.endswith("/"):
+        yield from _read_repo(_repo_of_folder(path), _folder_members(path))
+        return
     name = path.rsplit("/", 1)[-1]
+    if _JSONL.search(name):
+        yield from _read_jsonl(path, f)
+        return
     m = _ARCHIVE.match(name)
     if m is None:
         yield reject(make_doc("github", name, "", path), "unsupported_file")
@@ -75,6 +130,34 @@ def read(path: str, f):
     else:
         members = _tar_members(f)
     yield from _read_repo(repo, members)
+
+
+def _read_jsonl(path: str, f):
+    """BigQuery export rows, one file each; the repository's license is the row's own."""
+    stream = gzip.open(f) if path.endswith(".gz") else f
+    name = path.rsplit("/", 1)[-1]
+    for n, raw in enumerate(io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), 1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+            repo, file_path, text = row.get("repo_name") or row["repo"], row["path"], row["content"]
+            if not all(isinstance(v, str) for v in (repo, file_path)) or not isinstance(text, (str, type(None))):
+                raise TypeError("repo_name, path and content must be strings")
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            yield reject(make_doc("github", f"{name}:{n}", raw[:100_000], path, error=str(e)), "bad_json")
+            continue
+        ref = (row.get("ref") or "HEAD").removeprefix("refs/heads/")
+        doc = make_doc("github", f"{repo}/{file_path}", text or "", f"https://github.com/{repo}/blob/{ref}/{file_path}",
+                       repo=repo, path=file_path, extension=posixpath.splitext(file_path)[1].lower())
+        license = github.normalize_spdx(row["license"]) if row.get("license") else "none"
+        doc = with_meta(doc, license=github.file_license(license, text or ""))
+        if row.get("binary") or text is None or "\0" in text:
+            yield reject(doc, "binary")
+        elif _leaves(file_path):
+            yield reject(doc, "bad_path")
+        else:
+            yield doc
 
 
 def _read_repo(repo: str, members):
@@ -128,4 +211,4 @@ def make_curator(params: github.GithubParams):
 
 
 SOURCE = Source(name="github", read=read, make_curator=make_curator, params=github.GithubParams,
-                dedup_key=exact_hash)
+                dedup_key=exact_hash, units=units)

@@ -9,8 +9,9 @@ from typing import Any, BinaryIO, Callable, Iterator, Optional
 
 from curation.text import content_hash
 
-# read(path, raw_binary_stream) yields documents (curation.schema.make_doc) or rejects (with a reason).
-Reader = Callable[[str, BinaryIO], Iterator[dict]]
+# read(path, raw_binary_stream) yields documents (curation.schema.make_doc) or rejects (with a reason);
+# the stream is None where the path is a folder unit (see `units`).
+Reader = Callable[[str, Optional[BinaryIO]], Iterator[dict]]
 # make_curator(params) is called once per worker (it may load models) and returns doc -> doc or reject.
 CuratorFactory = Callable[[Any], Callable[[dict], dict]]
 
@@ -27,3 +28,12 @@ class Source:
     # An optional PTransform factory run between reading and curating, for sources whose documents are
     # assembled from several records (StackExchange: a question joined with its answers).
     assemble: Optional[Callable[[], Any]] = field(default=None)
+    # An optional factory (params, input paths) -> PTransform or None, run after assembling and before curating,
+    # for work across documents of many files (CommonCrawl: CCNet's line dedup over groups of files).
+    prepare: Optional[Callable[[Any, list], Any]] = field(default=None)
+    # units(input_path, files) -> what the reader is called on, for sources whose unit may be a folder of files
+    # (a repository, an extracted e-print): see pipelines.io.folder_units. None: every file is a unit.
+    units: Optional[Callable[[str, list[str]], list[str]]] = None
+    # An optional factory params -> PTransform run on the kept documents after exact dedup; it returns the
+    # documents, some turned into rejects (Books: near duplicates by content overlap, pipelines.dedup.NearDedup).
+    finish: Optional[Callable[[Any], Any]] = None

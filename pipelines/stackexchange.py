@@ -1,5 +1,5 @@
 """Stack Exchange: `<site>/Posts.xml` of the data dump, streamed row by row; questions are joined with their
-answers in Beam.
+answers in Beam, and each thread learns its site's rank by number of posts.
 
 What the job counts as a document (so that read == kept + dropped in the stats): a question thread, or a row
 that does not become part of one. A question and its answers make one document, the answers counted in its
@@ -7,29 +7,43 @@ meta `answer_count`; an answer whose question is not in the input is a document 
 `orphan_answer`; every other row (tag wikis, moderator posts, ...) is one document rejected `post_type`, and
 a row without usable ids one rejected `bad_row`. So the answers of a site are the sum of `answer_count` over
 its kept and dropped threads plus its orphans.
+
+Each `<row .../>` is parsed on its own (the dumps write one element per row, and `<` cannot occur unescaped in
+an attribute): a damaged stretch of the file is one document rejected `bad_xml` and reading resumes at the next
+row. Nothing is declared for a row, so no entity can expand; a file with a DOCTYPE is refused whole
+(`refused_doctype`): the dumps have none.
 """
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
 
 import apache_beam as beam
 
+from curation.lang import LanguageId
 from curation.schema import get_meta, make_doc, reject
 from curation.sources import stackexchange
 from curation.sources.stackexchange import ANSWER, QUESTION
 from pipelines.source import Source
 
-PROLOG_BYTES = 64 << 10
+CHUNK = 1 << 20
+MAX_ROW_BYTES = 64 << 20  # a longer stretch without a tag is damage, not a row
 _SITE = re.compile(r"^[A-Za-z0-9.-]+")  # the folder name up to the first character a host name cannot have
+_STRUCTURE = re.compile(rb"\?xml\b.*\?>|/?posts\s*>|!--.*-->", re.S)
+_ROW = re.compile(rb"row\b.*/>", re.S)
 
 
-def _check_prolog(prolog: bytes) -> None:
-    """Refuses a DOCTYPE before parsing: no entity of a document type can expand (the dumps have none)."""
-    root = re.search(rb"<[A-Za-z_]", prolog)
-    if root is None or b"<!DOCTYPE" in prolog[:root.start()]:
-        raise ValueError(f"refused: a DOCTYPE, or no root element in the first {PROLOG_BYTES} bytes")
+def _pieces(stream):
+    """The file cut before each `<`: every piece is one tag and the text after it (a byte-order mark dropped)."""
+    tail = stream.read(CHUNK).removeprefix(b"\xef\xbb\xbf")
+    while chunk := stream.read(CHUNK):
+        pieces = (tail + chunk).split(b"<")
+        tail = pieces.pop()
+        yield from pieces
+        if len(tail) > MAX_ROW_BYTES:
+            yield tail
+            tail = b""
+    yield from tail.split(b"<")
 
 
 def _post(site: str, row: int, attrs: dict) -> dict:
@@ -55,16 +69,29 @@ def read(path: str, f):
     if name != "Posts.xml" or site is None:
         yield reject(make_doc("stackexchange", f"{folder}/{name}", "", path), "unsupported_file")
         return
-    stream = io.BufferedReader(f, PROLOG_BYTES)
-    _check_prolog(stream.peek(PROLOG_BYTES))
-    events = ET.iterparse(stream, events=("start", "end"))
-    _, root = next(events)
-    rows = 0
-    for event, elem in events:
-        if event == "end" and elem.tag == "row":
+    site, rows = site.group(), 0
+    for n, piece in enumerate(_pieces(f)):
+        if piece.startswith(b"!DOCTYPE"):
+            yield reject(make_doc("stackexchange", f"{site}/Posts.xml", "", path, site=site), "refused_doctype")
+            return
+        end = piece.rfind(b">") + 1
+        tag, after = piece[:end], piece[end:]
+        if tag and not _STRUCTURE.match(tag):
             rows += 1
-            yield _post(site.group(), rows, elem.attrib)
-            root.clear()  # the rows read so far are not kept in memory
+            try:
+                if not _ROW.match(tag):
+                    raise ValueError("not a <row/> element")
+                yield _post(site, rows, ET.fromstring(b"<" + tag).attrib)
+            except (ValueError, ET.ParseError) as e:
+                yield _damaged(site, n, b"<" + tag, str(e))
+        if after.strip():  # text between elements, or an element cut off
+            yield _damaged(site, f"{n}.text", (b"<" if n and not tag else b"") + after, "not a complete element")
+
+
+def _damaged(site: str, where, raw: bytes, error: str) -> dict:
+    """A stretch of the file that is not a row, as a document rejected `bad_xml` (`where`: its place in the file)."""
+    return reject(make_doc("stackexchange", f"{site}/piece{where}", raw[:100_000].decode("utf-8", "replace"),
+                           f"https://{site}", site=site, error=error), "bad_xml")
 
 
 def _by_question(doc: dict):
@@ -72,21 +99,35 @@ def _by_question(doc: dict):
     return f"{meta['site']}/{meta['question_id']}", doc
 
 
+def _site_of(doc: dict) -> str:
+    return get_meta(doc)["site"]
+
+
 class Assemble(beam.PTransform):
-    """Each question joined with its answers (GroupByKey on site and question id); rejects pass through."""
+    """Each question joined with its answers (GroupByKey on site and question id) and given its site's rank by
+    number of posts (counted per site, ranked in one small step, passed as a side input); rejects pass through."""
 
     def expand(self, records):
         rejected = records | "Rejected" >> beam.Filter(lambda d: "reason" in d)
-        threads = (records
-                   | "Posts" >> beam.Filter(lambda d: "reason" not in d)
+        posts = records | "Posts" >> beam.Filter(lambda d: "reason" not in d)
+        ranks = (posts
+                 | "Site" >> beam.Map(_site_of)
+                 | "PostsPerSite" >> beam.combiners.Count.PerElement()
+                 | "AllSites" >> beam.combiners.ToList()
+                 | "Rank" >> beam.Map(stackexchange.site_ranks))
+        threads = (posts
                    | "KeyByQuestion" >> beam.Map(_by_question)
                    | "GroupByQuestion" >> beam.GroupByKey()
-                   | "Threads" >> beam.FlatMapTuple(lambda _, posts: stackexchange.assemble(list(posts))))
-        return (rejected, threads) | "Together" >> beam.Flatten()
+                   | "Threads" >> beam.FlatMapTuple(lambda _, ps: stackexchange.assemble(list(ps))))
+        ranked = threads | "SiteRank" >> beam.Map(
+            lambda d, ranks: d if "reason" in d else stackexchange.with_site_rank(d, ranks),
+            ranks=beam.pvalue.AsSingleton(ranks))
+        return (rejected, ranked) | "Together" >> beam.Flatten()
 
 
 def make_curator(params: stackexchange.StackExchangeParams):
-    return lambda doc: stackexchange.curate(doc, params)
+    lang_id = LanguageId()
+    return lambda doc: stackexchange.curate(doc, params, lang_id)
 
 
 SOURCE = Source(name="stackexchange", read=read, make_curator=make_curator,

@@ -1,12 +1,17 @@
-"""Wikipedia: `pages-articles` XML dumps (any export schema version), bz2 or plain, parsed as a stream.
+"""Wikipedia: `pages-articles` XML dumps (any export schema version), bz2 or plain, in the encoding their XML
+declaration names (or their byte-order mark), parsed as a stream of pages.
 
-Memory is bounded by one page: each finished <page> is cleared from the tree. Every page is read: articles
-become documents of plain text; redirects (`redirect`) and pages outside the main namespace (`namespace`)
-are dropped with their wikitext. A DOCTYPE is refused, so no entity declaration can be expanded.
+The stream is cut at `<page>` boundaries (markup cannot hide inside text: a `<` there is escaped) and each page
+is parsed on its own, so memory is bounded by one page and a malformed page is one document rejected `bad_xml`
+while the pages after it are read as usual. Every page is read: articles become documents of plain text;
+redirects (`redirect`) and pages outside the main namespace (`namespace`) are dropped with their wikitext.
+A dump with a DOCTYPE is refused whole (`refused_doctype`): the dumps have none, and so no entity declaration
+(an expansion bomb, an external entity) is ever read.
 """
 from __future__ import annotations
 
 import bz2
+import codecs
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
@@ -16,46 +21,124 @@ from curation.sources import wikipedia as wp
 from pipelines.source import Source
 
 CHUNK = 1 << 20
+MAX_PAGE_CHARS = 256 << 20  # a longer stretch without a page end is damage (enwiki's largest pages are ~3M)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 URL_SAFE = ";:@$!*(),/~'"  # what MediaWiki leaves unescaped in article paths
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_DECLARED = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_DECLARATION = re.compile(r"^\s*<\?xml.*?\?>", re.S)
+_PAGE_START = re.compile(r"<page[\s>]")
+_PAGE_END = "</page>"
+_TRAILER = re.compile(r"\s*(?:</mediawiki>\s*)?")
+
+
+def encoding_of(head: bytes) -> str:
+    """The encoding of an XML document from its first bytes: the byte-order mark, else the declaration, else
+    UTF-8 (the XML default)."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    m = _DECLARED.match(head)
+    return m.group(1).decode("ascii") if m else "utf-8"
+
+
+def _text_chunks(stream):
+    """The dump decoded, chunk by chunk, in its own encoding."""
+    head = stream.read(CHUNK)
+    decoder = codecs.getincrementaldecoder(encoding_of(head))(errors="replace")
+    chunk = head
+    while chunk:
+        yield decoder.decode(chunk)
+        chunk = stream.read(CHUNK)
+    yield decoder.decode(b"", final=True)
+
+
+def _split_pages(chunks):
+    """("header", text) for everything before the first page, then ("page", text) for each `<page>...</page>`
+    and ("damage", text) for a page without its end or text between pages that is not whitespace."""
+    buf, header_done, scan = "", False, 0
+    for chunk in chunks:
+        buf += chunk
+        if not header_done:
+            m = _PAGE_START.search(buf)
+            if m is None:
+                continue
+            yield "header", buf[:m.start()]
+            buf, header_done = buf[m.start():], True
+        while True:  # buf starts at a page start, or at text between pages
+            start = _PAGE_START.search(buf)
+            if start is None:
+                break
+            if start.start():
+                gap = buf[:start.start()]
+                if gap.strip():
+                    yield "damage", gap
+                buf, scan = buf[start.start():], 0
+            end = buf.find(_PAGE_END, max(scan, 1))
+            following = _PAGE_START.search(buf, 1)
+            if following is not None and (end < 0 or following.start() < end):
+                yield "damage", buf[:following.start()]  # a page that never ends
+                buf, scan = buf[following.start():], 0
+            elif end >= 0:
+                yield "page", buf[:end + len(_PAGE_END)]
+                buf, scan = buf[end + len(_PAGE_END):], 0
+            else:
+                if len(buf) > MAX_PAGE_CHARS:
+                    yield "damage", buf
+                    buf = ""
+                scan = max(0, len(buf) - len(_PAGE_END))
+                break
+    if not header_done:
+        yield "header", buf
+    elif not _TRAILER.fullmatch(buf):
+        yield "damage", buf
+
+
+def _site(header: str) -> dict:
+    """The wiki's dbname, xml:lang and namespace names from the dump's header (root element and siteinfo)."""
+    site = {"dbname": None, "xml_lang": None, "namespaces": {}, "non_prose": wp.CANONICAL_NON_PROSE_PREFIXES}
+    root = ET.fromstring(_DECLARATION.sub("", header, count=1) + "</mediawiki>")
+    site["xml_lang"] = root.get(XML_LANG)
+    for elem in root.iter():
+        name = elem.tag.rpartition("}")[2]
+        if name == "dbname":
+            site["dbname"] = (elem.text or "").strip()
+        elif name == "namespace" and elem.get("key") is not None:
+            site["namespaces"][int(elem.get("key"))] = elem.text or ""
+    site["non_prose"] = wp.CANONICAL_NON_PROSE_PREFIXES | {
+        site["namespaces"][k].lower() for k in wp.NON_PROSE_NAMESPACES if site["namespaces"].get(k)}
+    return site
 
 
 def read(path: str, f):
     stream = bz2.open(f) if path.endswith(".bz2") else f
-    site = {"dbname": None, "xml_lang": None, "namespaces": {}, "non_prose": wp.CANONICAL_NON_PROSE_PREFIXES}
-    root = None
-    for event, elem in _events(stream):
-        name = elem.tag.rpartition("}")[2]
-        if event == "start":
-            if root is None:
-                root, site["xml_lang"] = elem, elem.get(XML_LANG)
-        elif name == "dbname":
-            site["dbname"] = (elem.text or "").strip()
-        elif name == "namespace":
-            site["namespaces"][int(elem.get("key"))] = elem.text or ""
-        elif name == "siteinfo":
-            site["non_prose"] = wp.CANONICAL_NON_PROSE_PREFIXES | {
-                site["namespaces"][k].lower() for k in wp.NON_PROSE_NAMESPACES if site["namespaces"].get(k)}
-        elif name == "page":
-            yield _document(elem, site)
-            root.clear()  # the page is done: drop it (and siteinfo) from the tree
+    name = path.rsplit("/", 1)[-1]
+    site = None
+    for n, (kind, text) in enumerate(_split_pages(_text_chunks(stream))):
+        if kind == "header":
+            if "<!DOCTYPE" in text:
+                yield reject(make_doc("wikipedia", name, "", path), "refused_doctype")
+                return
+            try:
+                site = _site(text)
+            except (ET.ParseError, ValueError) as e:
+                site = _site("<mediawiki>")
+                yield _damaged(name, path, n, text, f"header: {e}")
+        elif kind == "page":
+            try:
+                yield _document(ET.fromstring(text), site)
+            except (ET.ParseError, ValueError, KeyError) as e:
+                yield _damaged(name, path, n, text, str(e))
+        else:
+            yield _damaged(name, path, n, text, "not a complete page")
 
 
-def _events(stream):
-    """(event, element) pairs of an XML byte stream, fed in chunks."""
-    parser = ET.XMLPullParser(events=("start", "end"))
-    first = True
-    while chunk := stream.read(CHUNK):
-        if first:
-            prolog = chunk[:m.start()] if (m := _FIRST_ELEMENT.search(chunk)) else chunk
-            if b"<!DOCTYPE" in prolog:
-                raise ValueError("XML with a DOCTYPE is refused (its entities could expand without bound)")
-            first = False
-        parser.feed(chunk)
-        yield from parser.read_events()
-    parser.close()
-    yield from parser.read_events()
+def _damaged(name: str, path: str, n: int, text: str, error: str) -> dict:
+    """The `n`th stretch of the dump, which is not a page, as a document rejected `bad_xml`."""
+    title = re.search(r"<title>([^<]*)</title>", text)
+    return reject(make_doc("wikipedia", f"{name}#{n}", text[:1_000_000], path, error=error, stretch=n,
+                           title=title.group(1) if title else None), "bad_xml")
 
 
 def _document(page, site: dict) -> dict:

@@ -1,5 +1,6 @@
 import gzip
 import io
+import re
 import shutil
 import tarfile
 
@@ -7,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curation.schema import doc_id, get_meta
-from curation.sources.arxiv import clean_tex, expand_macros, extract_macros, flatten, main_file, remove_comments
+from curation.sources.arxiv import Macro, clean_tex, expand_macros, extract_macros, flatten, main_file, remove_comments
 from orchestration.curate import run_curation
 from conftest import SAMPLES as SAMPLES_ROOT
 
@@ -21,21 +22,37 @@ def test_comment_removal_keeps_escaped_percent():
 
 def test_macro_definitions_are_extracted_and_expanded():
     tex = ("\\newcommand{\\ours}{\\textsc{SciFact}\\xspace}\n\\newcommand\\sys{Veri{Sci}}\n"
-           "\\def\\both{\\ours{} and \\sys}\n\\newcommand{\\note}[1]{[#1]}\n\\newcommand{\\bug}\n  {\\rule{2mm}{2mm}}\n"
+           "\\def\\both{\\ours{} and \\sys}\n\\newcommand{\\bug}\n  {\\rule{2mm}{2mm}}\n"
+           "\\def\\upto#1.{#1}\n"
            "We compare \\both, not \\ourselves.")
     body, macros = extract_macros(tex)
-    assert macros == {"ours": "\\textsc{SciFact}\\xspace", "sys": "Veri{Sci}", "both": "\\ours{} and \\sys",
-                      "bug": "\\rule{2mm}{2mm}"}
-    assert body == "\n\n\n\\newcommand{\\note}[1]{[#1]}\n\nWe compare \\both, not \\ourselves."
+    assert macros == {"ours": Macro("\\textsc{SciFact}\\xspace"), "sys": Macro("Veri{Sci}"),
+                      "both": Macro("\\ours{} and \\sys"), "bug": Macro("\\rule{2mm}{2mm}")}
+    # A \def with a delimited parameter is not expandable here: it stays.
+    assert body == "\n\n\n\n\\def\\upto#1.{#1}\nWe compare \\both, not \\ourselves."
     assert expand_macros("We compare \\both, not \\ourselves.", macros) == (
         "We compare \\textsc{SciFact}\\xspace{} and Veri{Sci}, not \\ourselves.")
 
 
-def test_recursive_macros_terminate():
-    assert expand_macros("a \\loop b", {"loop": "\\loop!"}, max_rounds=3) == "a \\loop!!! b"
-    assert expand_macros("a \\loop b", {"loop": "\\loop!"}) == "a \\loop!!!!! b"
-    # A macro that doubles ten times a round stops before the text outgrows its bound.
-    assert len(expand_macros("\\a", {"a": "\\a" * 10})) == 2000
+def test_macros_with_arguments_and_an_optional_default_are_expanded():
+    tex = ("\\newcommand{\\pair}[2]{(#1, #2)}\\renewcommand{\\vec}[1]{\\mathbf{#1}}"
+           "\\newcommand{\\cite}[2][p.~1]{[#2, #1]}\\def\\sq#1{#1^2}\\providecommand*{\\hash}[1]{\\#{}#1 ##}\n"
+           "A \\pair{x}{\\vec{y}}, \\pair a b, \\cite{Knuth}, \\cite[ch.~2]{Lamport}, \\sq{\\vec v},"
+           " \\hash{1} and \\pair{broken")
+    body, macros = extract_macros(tex)
+    assert macros["pair"] == Macro("(#1, #2)", 2) and macros["cite"] == Macro("[#2, #1]", 2, "p.~1")
+    assert macros["sq"] == Macro("#1^2", 1)
+    assert expand_macros(body, macros) == (
+        "\nA (x, \\mathbf{y}), (a, b), [Knuth, p.~1], [Lamport, ch.~2], \\mathbf{v}^2, \\#{}1 # and \\pair{broken")
+
+
+def test_recursive_macros_stop_at_the_depth_bound():
+    assert expand_macros("a \\loop b", {"loop": Macro("\\loop!")}, max_depth=3) == "a \\loop!!! b"
+    assert expand_macros("a \\loop b", {"loop": Macro("\\loop!")}) == "a \\loop!!!!! b"
+    _, macros = extract_macros("\\newcommand{\\r}[1]{\\r{#1}x}")
+    assert expand_macros("\\r{a}", macros) == "\\r{a}xxxxx"
+    # A macro that doubles ten times a level stops before the text outgrows its bound.
+    assert len(expand_macros("\\a", {"a": Macro("\\a" * 10)})) == 2000
 
 
 def test_main_file_and_inputs_are_flattened_once():
@@ -59,6 +76,7 @@ def test_clean_tex_keeps_abstract_and_body_until_the_bibliography():
     assert clean_tex(tex) == ("\\begin{abstract}We study Widget.\\end{abstract}\n\n"
                               "\\section{Intro}\nWidget works.\n\nMore.")
     assert clean_tex("\\documentclass{article}\\begin{document}No sections.\\end{document}") == ""
+    assert clean_tex("\\section{A}Body.\n\\section*{References}\nA. Author. 2020.\n") == "\\section{A}Body."
 
 
 def _tar_gz(files: dict[str, bytes]) -> bytes:
@@ -116,3 +134,34 @@ def test_curates_real_eprints(run):
     assert get_meta(rejected[doc_id("arxiv", "2101.00002")])["tex_files"] == ["notes.tex"]
     assert rejected[doc_id("arxiv", "2101.00001")]["reason"] == "too_short"
     assert {rejected[doc_id("arxiv", i)]["reason"] for i in ("2101.00003", "2101.00004")} == {"bad_archive"}
+
+
+def test_runs_on_the_sample_folder_where_an_extracted_eprint_is_one_paper(tmp_path, samples_dir):
+    stats = run_curation("arxiv", str(samples_dir / "arxiv"), tmp_path)
+    assert (stats["files"], stats["read"], stats["kept"], stats["dropped"]) == (2, 2, 2, {})
+    kept = {r["id"]: r for r in pq.read_table(tmp_path / "curated" / "arxiv").to_pylist()}
+    scifact = kept[doc_id("arxiv", "2004.14974")]  # the folder `2004.14974_tex_only/` is named by its id
+    assert get_meta(scifact) == {"arxiv_id": "2004.14974", "main_file": "emnlp2020.tex"}
+    commands = (samples_dir / "arxiv" / "2004.14974_tex_only" / "commands.tex").read_text()
+    _, user_macros = extract_macros(remove_comments(commands))
+    assert len(user_macros) > 100 and {"dw", "kyle", "todoit", "ours"} <= set(user_macros)
+    left = re.compile(r"\\(" + "|".join(map(re.escape, user_macros)) + r")(?![A-Za-z@])")
+    assert left.search(scifact["text"]) is None  # every use of every user macro was expanded
+
+
+def test_a_folder_eprint_with_argument_macros_and_a_references_section(tmp_path):
+    paper = tmp_path / "in" / "2101.00005v2"
+    (paper / "sec").mkdir(parents=True)
+    (paper / "main.tex").write_text(
+        "\\documentclass{article}\n\\newcommand{\\gain}[2][\\%]{a gain of #2#1}\n\\def\\model#1{\\textsc{#1}}\n"
+        "\\begin{document}\n\\input{sec/body}\n\\section*{References}\nA. Author. A paper. 2020.\n\\end{document}\n")
+    (paper / "sec" / "body.tex").write_text(
+        "\\section{Results} % the main result\n\\model{Big} shows \\gain{12} on X and \\gain[ points]{3} on Y. "
+        * 20)
+    (paper / "._main.tex").write_text("\\documentclass{article} AppleDouble junk")  # hidden: not listed
+    stats = run_curation("arxiv", str(tmp_path / "in"), tmp_path / "run")
+    assert (stats["files"], stats["kept"]) == (1, 1)
+    [row] = pq.read_table(tmp_path / "run" / "curated" / "arxiv").to_pylist()
+    assert row["id"] == doc_id("arxiv", "2101.00005v2")
+    assert row["text"].startswith("\\section{Results} \n\\textsc{Big} shows a gain of 12\\% on X and a gain of 3 points on Y.")
+    assert "References" not in row["text"] and "A. Author" not in row["text"] and "%" not in row["text"].replace("\\%", "")

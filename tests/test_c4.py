@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from curation.schema import doc_id, get_meta
-from curation.sources.c4 import clean_lines, page_problem
+from curation.sources.c4 import C4Params, clean_page
 from orchestration.curate import curate, run_curation
 
 SENTENCES = ("The river rises in the northern hills and flows south for many miles. "
@@ -17,16 +17,23 @@ SENTENCES = ("The river rises in the northern hills and flows south for many mil
              "Visitors come in summer to walk the old towpath and watch the birds.")
 
 
-def test_clean_lines_keeps_terminated_lines_with_three_words_and_no_javascript():
-    text = "Menu\nHome | About\nThis line ends well.\nPlease enable JavaScript to view this page.\nTwo words.\nShort one!"
-    assert clean_lines(text, 3) == "This line ends well."
+def test_lines_are_kept_as_c4_keeps_them():
+    text = ("Menu\nHome | About\nThis line ends well.\nPlease enable JavaScript to view this page.\nTwo words.\n"
+            "Short one!\nThe town grew quickly after 1850.[3][edit]\nAnd then it went on and on...\n"
+            "This site uses cookies to improve your experience.\nA word " + "x" * 1001 + " too long.\n"
+            "See our Privacy Policy for details, please.")
+    assert clean_page(text, C4Params(min_sentences=1)) == (
+        "This line ends well.\nThe town grew quickly after 1850.", None)
 
 
 def test_page_problems_in_c4_order():
-    assert page_problem("Lorem ipsum dolor sit amet. " * 5, 5) == "lorem_ipsum"
-    assert page_problem(SENTENCES + " function() { return 1; }", 5) == "curly_brace"
-    assert page_problem("One sentence. Two sentences.", 5) == "too_few_sentences"
-    assert page_problem(SENTENCES, 5) is None
+    params = C4Params()
+    assert clean_page("Lorem ipsum dolor sit amet. " * 5, params)[1] == "lorem_ipsum"
+    assert clean_page(SENTENCES + "\nfunction() { return 1; }.", params)[1] == "curly_brace"
+    assert clean_page("One sentence. Two sentences.", params)[1] == "too_few_sentences"
+    assert clean_page(SENTENCES, params) == (SENTENCES, None)
+    # Braces on a line that is dropped anyway (no end mark) do not drop the page, as in C4.
+    assert clean_page(SENTENCES + "\nvar x = {a: 1}", params) == (SENTENCES, None)
 
 
 def _rows(path):

@@ -188,3 +188,86 @@ def test_reader_bounds_what_it_holds_and_keeps_nothing_back_from_a_damaged_archi
         for row in reader.read(str(truncated), truncated.open("rb")):
             rows.append(row)
     assert [(get_meta(r)["path"], r["reason"]) for r in rows] == [("a.py", "bad_archive")]
+
+
+def test_license_names_are_normalised_to_spdx():
+    from curation.sources.github import normalize_spdx
+    assert [normalize_spdx(n) for n in ("mit", "apache-2.0", "BSD-3-Clause", "gpl-3.0-or-later", "wtfpl", None)] == [
+        "MIT", "Apache-2.0", "BSD-3-Clause", "GPL-3.0", "unknown", "unknown"]
+
+
+@pytest.fixture(scope="module")
+def run_folders(tmp_path_factory):
+    """A directory of checkouts (an MIT one, a GPL one, one without a license) and a BigQuery export."""
+    import gzip
+    import json
+    import os
+
+    samples_dir = SAMPLES_ROOT
+    src, out = tmp_path_factory.mktemp("repos"), tmp_path_factory.mktemp("run")
+    mit = src / "caspia__seekoff"
+    (mit / "lib").mkdir(parents=True)
+    (mit / "license").write_bytes(_license(samples_dir, "mit"))
+    (mit / "lib" / "seek.js").write_text("// Copyright (c) R. Kent James\n\nfunction seek(x) {\n  return x + 1;\n}\n")
+    (mit / "logo.js").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")  # binary, whatever its name says
+    (mit / ".git").mkdir()
+    (mit / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    os.symlink("/etc/hostname", mit / "host.js")  # a link out of the checkout is never read
+    gpl = src / "ru-ece__parallel"
+    gpl.mkdir()
+    (gpl / "LICENSE").write_bytes(_license(samples_dir, "gpl-2.0"))
+    (gpl / "main.c").write_text("int main(void) {\n    return 0;\n}\n")
+    bare = src / "loose-scripts"
+    bare.mkdir()
+    (bare / "run.sh").write_text("echo hello world\n")
+    rows = [{"repo_name": "apache/tiny", "path": "src/tiny.py", "content": "def tiny():\n    return 1\n",
+             "license": "apache-2.0", "ref": "refs/heads/main"},
+            {"repo_name": "fsf/tool", "path": "tool.py", "content": "print('gpl')\n", "license": "gpl-3.0"},
+            {"repo_name": "apache/tiny", "path": "img.py", "content": None, "binary": True, "license": "apache-2.0"},
+            {"repo_name": "x/y", "path": "../escape.py", "content": "x = 1\n", "license": "mit"},
+            {"repo_name": "x/y", "content": "no path"}]
+    with gzip.open(src / "github-000000000000.json.gz", "wt") as f:
+        f.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    return run_curation("github", str(src), out), out
+
+
+def test_curates_a_directory_of_checkouts_and_bigquery_rows(run_folders):
+    stats, out = run_folders
+    assert stats["files"] == 4  # three repository folders and one export file
+    assert stats["read"] == stats["kept"] + sum(stats["dropped"].values())
+    assert stats["dropped"] == {"license": 3, "license_file": 2, "binary": 2, "not_file": 1, "bad_path": 1,
+                                "bad_json": 1}
+    kept = {r["id"]: r for r in pq.read_table(out / "curated" / "github").to_pylist()}
+    assert set(kept) == {doc_id("github", "caspia/seekoff/lib/seek.js"), doc_id("github", "apache/tiny/src/tiny.py")}
+    seek = kept[doc_id("github", "caspia/seekoff/lib/seek.js")]
+    assert seek["text"] == "function seek(x) {\n  return x + 1;\n}\n"  # the copyright header is gone
+    assert get_meta(seek) == {"repo": "caspia/seekoff", "path": "lib/seek.js", "license": "MIT", "extension": ".js"}
+    tiny = kept[doc_id("github", "apache/tiny/src/tiny.py")]
+    assert tiny["url"] == "https://github.com/apache/tiny/blob/main/src/tiny.py"
+    assert get_meta(tiny)["license"] == "Apache-2.0"
+    licensed = _ids(out, "license")
+    assert {m["license"] for m in licensed.values()} == {"GPL-2.0", "GPL-3.0", "none"}
+    assert doc_id("github", "ru-ece/parallel/main.c") in licensed
+    assert doc_id("github", "loose-scripts/run.sh") in licensed
+    assert set(_ids(out, "binary")) == {doc_id("github", "caspia/seekoff/logo.js"), doc_id("github", "apache/tiny/img.py")}
+    assert set(_ids(out, "not_file")) == {doc_id("github", "caspia/seekoff/host.js")}
+    assert set(_ids(out, "bad_path")) == {doc_id("github", "x/y/../escape.py")}
+
+
+def test_one_checkout_given_as_the_input_is_one_repository(tmp_path, samples_dir):
+    repo = tmp_path / "seekoff"
+    repo.mkdir()
+    (repo / "license").write_bytes(_license(samples_dir, "mit"))
+    (repo / "index.js").write_text("module.exports = 1;\n")
+    stats = run_curation("github", str(repo), tmp_path / "run")
+    assert (stats["files"], stats["kept"], stats["dropped"]) == (1, 1, {"license_file": 1})
+    [row] = pq.read_table(tmp_path / "run" / "curated" / "github").to_pylist()
+    assert row["id"] == doc_id("github", "seekoff/index.js") and get_meta(row)["license"] == "MIT"
+
+
+def test_runs_on_the_sample_license_folders(tmp_path, samples_dir):
+    # Each sample folder is a checkout holding only its license: nothing to keep, every file accounted for.
+    stats = run_curation("github", str(samples_dir / "github_licenses"), tmp_path)
+    assert (stats["files"], stats["read"], stats["kept"], stats["dropped"]) == (4, 4, 0, {"license_file": 4})
+    rows = pq.read_table(tmp_path / "rejects" / "github" / "license_file").to_pylist()
+    assert sorted(get_meta(r)["license"] for r in rows) == ["Apache-2.0", "GPL-2.0", "LGPL-2.1", "MIT"]

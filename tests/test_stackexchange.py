@@ -5,8 +5,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from curation.schema import doc_id, get_meta, make_doc
-from curation.sources.stackexchange import StackExchangeParams, assemble, curate, html_to_text, parse_tags
+from curation.sources.stackexchange import (StackExchangeParams, assemble, curate, html_to_text, parse_tags,
+                                            site_ranks, with_site_rank)
 from orchestration.curate import run_curation
+from pipelines import stackexchange as reader
 from pipelines.stackexchange import read
 from conftest import SAMPLES as SAMPLES_ROOT
 
@@ -18,7 +20,14 @@ def test_html_to_text_keeps_code_blocks_and_paragraphs():
     html = ("<p>Use <code>x &lt; 1</code> &amp; <a href='u'>this</a>.</p>\n\n"
             "<pre><code>def f():\n    return 1\n</code></pre>\n<ul><li>one</li><li>two <em>2</em></li></ul>"
             "<p>Bye<br>\n now</p>")
-    assert html_to_text(html) == "Use x < 1 & this.\n\ndef f():\n    return 1\n\none\n\ntwo 2\n\nBye\nnow"
+    assert html_to_text(html) == "Use x < 1 & this.\n\ndef f():\n    return 1\n\n- one\n- two 2\n\nBye\nnow"
+
+
+def test_lists_stay_readable():
+    html = ("<p>Steps:</p><ol><li>Grind.</li><li><p>Brew:</p><ul><li>hot</li><li>slow\nand long</li></ul></li>"
+            "<li>Drink.</li></ol><h2>Notes</h2><p>End.</p>")
+    assert html_to_text(html) == ("Steps:\n\n1. Grind.\n2. Brew:\n  - hot\n  - slow and long\n3. Drink.\n\n"
+                                  "Notes\n\nEnd.")
 
 
 def test_tags_in_both_dump_formats():
@@ -31,25 +40,58 @@ def _post(post_id, post_type, question_id, score, body, title=""):
                     post_type=post_type, question_id=question_id, score=score, title=title, tags=["t"])
 
 
-def test_thread_orders_answers_by_score_and_rejects_orphans():
-    posts = [_post(3, 2, 1, 1, "<p>Low</p>"), _post(1, 1, 1, 7, "<p>Why?</p>", "Title"),
-             _post(4, 2, 1, 5, "<p>High</p>"), _post(5, 2, 1, 1, "<p>Low, later</p>")]
+def _english(text):
+    return "en", 0.9
+
+
+def test_thread_orders_answers_by_numeric_score_and_rejects_orphans():
+    # As strings, "9" > "2" > "10" > "-1" (RedPajama's order); as numbers, 10 > 9 > 2 > -1.
+    posts = [_post(3, 2, 1, 9, "<p>Nine</p>"), _post(1, 1, 1, 7, "<p>Why?</p>", "Title"),
+             _post(4, 2, 1, 10, "<p>Ten</p>"), _post(5, 2, 1, -1, "<p>Minus one</p>"), _post(6, 2, 1, 2, "<p>Two</p>")]
     [thread] = assemble(posts)
-    assert thread["text"] == "Q: Title\n\nWhy?\n\nA: High\n\nA: Low\n\nA: Low, later"
+    assert thread["text"] == "Q: Title\n\nWhy?\n\nA: Ten\n\nA: Nine\n\nA: Two\n\nA: Minus one"
     assert thread["id"] == doc_id("stackexchange", "s.example/1")
-    assert get_meta(thread) == {"site": "s.example", "question_id": 1, "score": 7, "answer_count": 3,
+    assert get_meta(thread) == {"site": "s.example", "question_id": 1, "score": 7, "answer_count": 4,
                                 "tags": ["t"]}
     assert [r["reason"] for r in assemble([_post(9, 2, 8, 0, "a"), _post(9, 2, 8, 0, "a")])] == [
         "duplicate_post", "orphan_answer"]
-    assert curate(thread, StackExchangeParams(min_score=8))["reason"] == "low_score"
-    assert curate(thread, StackExchangeParams(min_chars=1000))["reason"] == "too_short"
-    assert "reason" not in curate(thread, StackExchangeParams(min_score=7, min_chars=40))
 
 
-def test_reader_refuses_a_doctype_and_rejects_other_files():
-    bomb = b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa">]><posts><row Id="1" Body="&a;"/></posts>'
-    with pytest.raises(ValueError, match="DOCTYPE"):
-        list(read(f"x/{COFFEE}/Posts.xml", io.BytesIO(bomb)))
+def test_curate_by_site_rank_score_length_and_language():
+    ranks = site_ranks([("small.example", 3), ("s.example", 50), ("big.example", 50)])
+    assert ranks == {"big.example": (1, 50), "s.example": (2, 50), "small.example": (3, 3)}
+    [thread] = assemble([_post(1, 1, 1, 7, "<p>Why is the sky blue during the day and red at dusk?</p>", "Sky"),
+                         _post(2, 2, 1, 3, "<p>Light scattering.</p>")])
+    thread = with_site_rank(thread, ranks)
+    assert get_meta(thread)["site_rank"] == 2 and get_meta(thread)["site_posts"] == 50
+    assert curate(thread, StackExchangeParams(top_sites=1), _english)["reason"] == "small_site"
+    assert curate(thread, StackExchangeParams(min_score=8), _english)["reason"] == "low_score"
+    assert curate(thread, StackExchangeParams(min_chars=1000), _english)["reason"] == "too_short"
+    kept = curate(thread, StackExchangeParams(min_score=7, min_chars=40, top_sites=2), _english)
+    assert "reason" not in kept and get_meta(kept)["language"] == "en"
+    assert curate(thread, StackExchangeParams(min_chars=40), lambda t: ("ru", 0.95))["reason"] == "lang"
+    assert "reason" not in curate(thread, StackExchangeParams(min_chars=40), lambda t: ("ru", 0.3))  # unsure: kept
+    assert "reason" not in curate(thread, StackExchangeParams(min_chars=40, languages=None), lambda t: ("ru", 0.95))
+
+
+def test_reader_refuses_a_doctype_resynchronises_after_damage_and_rejects_other_files(monkeypatch):
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><posts>'
+            b'<row Id="1" PostTypeId="1" Body="&b;"/></posts>')
+    [row] = read(f"x/{COFFEE}/Posts.xml", io.BytesIO(bomb))
+    assert row["reason"] == "refused_doctype"
+    monkeypatch.setattr(reader, "CHUNK", 16)  # rows cut across reads
+    damaged = (b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>\n<posts>\n'
+               b'  <row Id="1" PostTypeId="1" Score="2" Title="T" Body="&lt;p&gt;Q&lt;/p&gt;" />\n'
+               b'  <row Id="2" PostTypeId="2" ParentId="1" Body="cut off here\n'
+               b'  <row Id="3" PostTypeId="2" ParentId="1" Score="5" Body="&undefined; entity" />\n'
+               b'  <row Id="4" PostTypeId="2" ParentId="1" Score="-3" Body="fine" />\n'
+               b'  garbage & more\n</posts>\n')
+    rows = list(read(f"x/{COFFEE}/Posts.xml", io.BytesIO(damaged)))
+    assert [(r.get("reason"), get_meta(r).get("post_id")) for r in rows] == [
+        (None, 1), ("bad_xml", None), ("bad_xml", None), (None, 4), ("bad_xml", None)]
+    assert rows[4]["text"] == "\n  garbage & more\n"
+    assert rows[1]["text"].startswith('<row Id="2"') and "undefined entity" in get_meta(rows[2])["error"]
+    assert get_meta(rows[3])["score"] == -3
     [row] = read(f"x/{COFFEE}/Comments.xml", io.BytesIO(b"<comments/>"))
     assert row["reason"] == "unsupported_file"
 
@@ -78,8 +120,11 @@ def test_curates_real_sites(run):
     assert thread["text"].startswith("Q: How can I minimize the amount of grounds at the bottom of my French press")
     positions = [thread["text"].index("A: " + html_to_text(a["Body"])) for a in answers]
     assert len(answers) == 6 and positions == sorted(positions)
-    assert get_meta(thread) == {"site": COFFEE, "question_id": 70, "score": 16, "answer_count": 6,
-                                "tags": ["ground-coffee", "french-press"]}
+    meta = get_meta(thread)
+    assert meta.pop("language") == "en" and meta.pop("language_score") > 0.5
+    assert meta == {"site": COFFEE, "question_id": 70, "score": 16, "answer_count": 6, "site_rank": 1,
+                    "site_posts": 552, "tags": ["ground-coffee", "french-press"]}
+    assert {m["site_rank"] for m in metas if m["site"] != COFFEE} == {2}
 
     wikis = {doc_id("stackexchange", f"{COFFEE}/{r['Id']}") for r in rows if r["PostTypeId"] in ("4", "5")}
     rejected = pq.read_table(out / "rejects" / "stackexchange" / "post_type").to_pylist()

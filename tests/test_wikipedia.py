@@ -8,6 +8,7 @@ from curation.schema import doc_id, get_meta, make_doc
 from curation.sources.wikipedia import (WikipediaParams, curate, is_redirect_text, wiki_language,
                                         wikitext_to_text)
 from orchestration.curate import run_curation
+from pipelines import wikipedia as reader
 from pipelines.wikipedia import read
 
 
@@ -92,9 +93,36 @@ def test_reader_streams_any_schema_version_and_gives_reasons():
 
 
 def test_reader_refuses_a_doctype():
-    bomb = '<?xml version="1.0"?>\n<!DOCTYPE m [<!ENTITY a "aaaa">]>\n<mediawiki>&a;</mediawiki>'
-    with pytest.raises(ValueError, match="DOCTYPE"):
-        list(read("bomb.xml", io.BytesIO(bomb.encode())))
+    bomb = ('<?xml version="1.0"?>\n<!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">'
+            '<!ENTITY ext SYSTEM "file:///etc/passwd">]>\n<mediawiki><page><title>&b;&ext;</title></page></mediawiki>')
+    [row] = read("bomb.xml", io.BytesIO(bomb.encode()))
+    assert row["reason"] == "refused_doctype" and row["text"] == ""
+
+
+def test_reader_decodes_the_declared_encoding_and_a_byte_order_mark():
+    latin = DUMP.replace('encoding="utf-8"', 'encoding="ISO-8859-1"').encode("latin-1")
+    utf16 = DUMP.replace('encoding="utf-8"', 'encoding="UTF-16"').encode("utf-16")  # with its BOM
+    for data in (latin, utf16):
+        docs = list(read("dewiki.xml", io.BytesIO(data)))
+        assert [d.get("reason") for d in docs] == [None, "redirect", "namespace"]
+        assert docs[0]["text"] == "Köln ist eine Stadt." and get_meta(docs[0])["title"] == "Köln am Rhein"
+
+
+def test_reader_resynchronises_after_a_malformed_page(monkeypatch):
+    monkeypatch.setattr(reader, "CHUNK", 64)  # pages cut across reads
+    pages = DUMP.split("  <page>")
+    broken = ["<title>Broken & bad</title><ns>0</ns><id>20</id><revision><text>x</text></revision></page>\n",
+              "<title>Unclosed</title><ns>0</ns><id>21</id><revision><text>never ends\n"]
+    damaged = "  <page>".join([pages[0], broken[0], broken[1], *pages[1:]]).replace(
+        "</mediawiki>", "stray text\n</mediawiki>")
+    docs = list(read("dewiki.xml", io.BytesIO(damaged.encode())))
+    assert [d.get("reason") for d in docs] == ["bad_xml", "bad_xml", None, "redirect", "namespace", "bad_xml"]
+    assert [get_meta(d).get("title") for d in docs[:3]] == ["Broken & bad", "Unclosed", "Köln am Rhein"]
+    assert docs[0]["text"].startswith("<page><title>Broken & bad</title>") and "not well-formed" in get_meta(
+        docs[0])["error"]
+    assert get_meta(docs[1])["error"] == "not a complete page" and docs[5]["text"].split() == ["stray", "text", "</mediawiki>"]
+    assert docs[2]["text"] == "Köln ist eine Stadt." and docs[2]["id"] == doc_id("wikipedia", "dewiki:7")
+    assert len({d["id"] for d in docs}) == 6
 
 
 def _rows(path):

@@ -1,7 +1,7 @@
 """Books (LLaMA section 2.1: Project Gutenberg and Books3): a plain-text file becomes one document with the
 Gutenberg header and license footer removed, kept when long enough.
 
-Near-duplicate books (over 90% content overlap) are removed by a later stage.
+Near-duplicate books (over 90% content overlap) are removed after curation by `pipelines.books.near_dedup`.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from curation.schema import reject
 @dataclass
 class BooksParams:
     min_chars: int = 1000
+    max_overlap: float = 0.9    # books sharing more of their word 5-grams with another are near duplicates
 
 
 def decode(data: bytes) -> tuple[str, str]:

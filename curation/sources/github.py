@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from curation.schema import get_meta, reject
 
 KNOWN_LICENSES = ("MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "GPL-2.0", "GPL-3.0",
-                  "LGPL-2.0", "LGPL-2.1", "LGPL-3.0")
+                  "LGPL-2.0", "LGPL-2.1", "LGPL-3.0", "AGPL-3.0", "MPL-2.0", "EPL-1.0", "ISC", "CC0-1.0",
+                  "Unlicense", "Artistic-2.0")
+_KNOWN_BY_LOWER = {name.lower(): name for name in KNOWN_LICENSES}
 
 
 @dataclass
@@ -69,13 +71,19 @@ def detect_license(text: str) -> str:
     return _VERSIONED.get((family, version.group(1) if version else ""), "unknown")
 
 
+def normalize_spdx(name: str | None) -> str:
+    """A license id in SPDX spelling (BigQuery's `licenses` table writes `mit`, `apache-2.0`, ...);
+    `-only`/`-or-later`/`+` suffixes dropped; "unknown" for one not in KNOWN_LICENSES."""
+    name = re.sub(r"(-only|-or-later|\+)$", "", (name or "").strip())
+    return _KNOWN_BY_LOWER.get(name.lower(), "unknown")
+
+
 def spdx_license(text: str) -> str | None:
     """The license of an `SPDX-License-Identifier:` line in a file's first lines ("unknown" if unlisted)."""
     m = _SPDX.search(text[:2000])
     if m is None:
         return None
-    spdx = re.sub(r"(-only|-or-later|\+)$", "", m.group(1))
-    return spdx if spdx in KNOWN_LICENSES else "unknown"
+    return normalize_spdx(m.group(1))
 
 
 def repo_license(license_texts: dict[str, str]) -> str:
