@@ -17,4 +17,12 @@ def make_curator(params: books.BooksParams):
     return lambda doc: books.curate(doc, params)
 
 
-SOURCE = Source(name="books", read=read, make_curator=make_curator, params=books.BooksParams)
+def near_dedup(params: books.BooksParams):
+    """Books overlapping another by more than `max_overlap` (containment of word 5-gram shingles, MinHash-LSH
+    candidates confirmed exactly): one of each group is kept, the smallest id."""
+    from pipelines.dedup import DedupParams, NearDedup
+
+    return NearDedup(DedupParams(threshold=params.max_overlap, overlap="containment"))
+
+
+SOURCE = Source(name="books", read=read, make_curator=make_curator, params=books.BooksParams, finish=near_dedup)

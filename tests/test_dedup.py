@@ -1,0 +1,181 @@
+import json
+import random
+import re
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.testing.util import assert_that, equal_to
+from click.testing import CliRunner
+
+from curation.minhash import containment, shingle_set
+from curation.schema import DOC_SCHEMA, doc_id, get_meta, make_doc
+from orchestration.cli import main
+from orchestration.curate import run_curation
+from orchestration.dedup import run_dedup
+from orchestration.samples import make_samples
+from pipelines.dedup import ConnectedComponents
+
+RNG = random.Random(5)
+VOCAB = [f"w{i}" for i in range(5000)]
+
+
+def words(n: int) -> list[str]:
+    return [RNG.choice(VOCAB) for _ in range(n)]
+
+
+def replace_block(ws: list[str], start: int, count: int) -> list[str]:
+    """Replace a run of `count` words: exactly count + 4 of the word 5-gram shingles change."""
+    return ws[:start] + [f"x{start}-{i}" for i in range(count)] + ws[start + count:]
+
+
+def write_docs(folder: Path, docs: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(docs, schema=DOC_SCHEMA), folder / "part-00000-of-00001.parquet")
+
+
+def read_dir(folder: Path) -> list[dict]:
+    return [r for f in sorted(folder.rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Two sources with planted copies: exact (case and spacing differ) and URL copies across sources, a
+    near-duplicate group C ~ N1 ~ N2 (Jaccard 0.8 to 0.9), a document at Jaccard 0.49 and an empty one."""
+    run = tmp_path_factory.mktemp("run")
+    base = words(300)
+    t = {"A": words(300), "B": words(300), "C": base, "far": replace_block(base, 100, 100)}
+    n1 = replace_block(base, 50, 12)
+    n2 = replace_block(n1, 200, 12)
+    docs = {
+        "c4": [make_doc("c4", "A", " ".join(t["A"]), "http://a.example/page"),
+               make_doc("c4", "B", " ".join(t["B"]), "http://b.example/page"),
+               make_doc("c4", "C", " ".join(t["C"]), "http://c.example/page")],
+        "commoncrawl": [
+            make_doc("commoncrawl", "A-copy", " ".join(t["A"]).upper().replace(" ", "  "), "https://other/a"),
+            make_doc("commoncrawl", "B-same-url", " ".join(words(300)), "https://B.example/page/#top"),
+            make_doc("commoncrawl", "N1", " ".join(n1), "https://n.example/1"),
+            make_doc("commoncrawl", "N2", " ".join(n2), "https://n.example/2"),
+            make_doc("commoncrawl", "far", " ".join(t["far"]), "https://far.example/"),
+            make_doc("commoncrawl", "empty", "", "https://empty.example/")],
+    }
+    for source, rows in docs.items():
+        write_docs(run / "curated" / source, rows)
+    ids = {name: doc_id(source, name) for source, rows in (("c4", "ABC"), ("commoncrawl", None)) for name in
+           (rows or ["A-copy", "B-same-url", "N1", "N2", "far", "empty"])}
+    return run, ids
+
+
+def _expected(ids):
+    """Who survives: the smallest id of each group; what each removed document points at."""
+    pair = lambda a, b: (max(ids[a], ids[b]), min(ids[a], ids[b]))
+    removed = {}
+    for a, b, reason in (("A", "A-copy", "exact_duplicate"), ("B", "B-same-url", "url_duplicate")):
+        loser, winner = pair(a, b)
+        removed[loser] = (reason, winner)
+    chain = sorted(ids[n] for n in ("C", "N1", "N2"))
+    for loser in chain[1:]:
+        removed[loser] = ("near_duplicate", chain[0])
+    return removed
+
+
+def test_dedup_removes_exactly_the_planted_copies_within_and_across_sources(corpus, tmp_path):
+    run, ids = corpus
+    result = CliRunner().invoke(main, ["dedup", "--input", str(run), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "candidate pairs" in result.output
+    removed = _expected(ids)
+    kept = read_dir(tmp_path / "out" / "curated")
+    assert sorted(d["id"] for d in kept) == sorted(set(ids.values()) - set(removed))
+    assert {d["source"] for d in read_dir(tmp_path / "out" / "curated" / "c4")} == {"c4"}
+    rejects = read_dir(tmp_path / "out" / "rejects")
+    assert {d["id"]: (d["reason"], get_meta(d)["duplicate_of"]) for d in rejects} == removed
+    stats = json.loads((tmp_path / "out" / "dedup_stats.json").read_text())
+    total = {s: (v["read"], v["kept"]) for s, v in stats["sources"].items()}
+    assert sum(r for r, _ in total.values()) == 9 and sum(k for _, k in total.values()) == 9 - len(removed)
+    assert stats["near"]["converged"] and stats["near"]["cluster_sizes"] == {"3": 1}
+
+
+def test_dask_runner_gives_identical_bytes(corpus, tmp_path):
+    from dask.distributed import LocalCluster, default_client
+
+    run, _ = corpus
+    run_dedup(str(run), tmp_path / "direct")
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        run_dedup(str(run), tmp_path / "dask", beam_args=(
+            "--runner=apache_beam.runners.dask.dask_runner.DaskRunner",
+            f"--dask_client_address={cluster.scheduler_address}"))
+        default_client().close()  # the DaskRunner leaves its client open
+    direct = sorted(p.relative_to(tmp_path / "direct") for p in (tmp_path / "direct").rglob("*") if p.is_file())
+    dask = sorted(p.relative_to(tmp_path / "dask") for p in (tmp_path / "dask").rglob("*") if p.is_file())
+    assert direct == dask and len(direct) >= 5
+    for rel in direct:
+        assert (tmp_path / "direct" / rel).read_bytes() == (tmp_path / "dask" / rel).read_bytes(), rel
+
+
+def test_config_mistake_names_key_and_file(corpus, tmp_path):
+    run, _ = corpus
+    config = tmp_path / "dedup.yaml"
+    config.write_text("threshold: 1.5\n")
+    result = CliRunner().invoke(main, ["dedup", "--input", str(run), "--out", str(tmp_path / "o"),
+                                       "--config", str(config)])
+    assert result.exit_code == 2 and "'threshold'" in result.output and str(config) in result.output
+
+
+@pytest.mark.parametrize("rounds, converged", [(1, False), (6, True)])
+def test_connected_components_of_a_long_chain(rounds, converged):
+    nodes = [f"n{i:02d}" for i in range(40)]
+    edges = list(zip(nodes[::-1][1:], nodes[::-1][:-1]))  # n38-n39, n37-n38, ... a path of 40 nodes
+    with beam.Pipeline() as p:
+        parents, unconverged = p | beam.Create(edges) | ConnectedComponents(rounds)
+        if converged:
+            assert_that(parents, equal_to([(n, "n00") for n in nodes[1:]]), label="Parents")
+        assert_that(unconverged | beam.Map(bool), equal_to([not converged]), label="Unconverged")
+
+
+# ----------------------------------------------------------------------------------------------- books
+def _book(name: str, ws: list[str]) -> tuple[str, str]:
+    lines = [" ".join(ws[i:i + 12]) for i in range(0, len(ws), 12)]
+    return name, "*** START OF THE PROJECT GUTENBERG EBOOK X ***\n" + "\n".join(lines) + "\n"
+
+
+def test_books_overlap_rule_at_95_85_and_50_percent(tmp_path):
+    base = words(3000)
+    # Each replaced run of k words changes k + 4 of the 2996 shingles: overlap 1 - (k + 4) / 2996.
+    books = dict([_book("orig.txt", base),
+                  _book("at95.txt", replace_block(base, 1000, 146)),    # 95.0% overlap with orig
+                  _book("at85.txt", replace_block(base, 1000, 446)),    # 85.0%
+                  _book("at50.txt", base[:1500] + words(1500))])        # 49.9%
+    sets = {n: shingle_set(t.split("***\n", 2)[-1]) for n, t in books.items()}
+    assert [round(containment(sets["orig.txt"], sets[n]), 3) for n in ("at95.txt", "at85.txt", "at50.txt")] == [
+        0.950, 0.850, 0.499]
+    for name, text in books.items():
+        (tmp_path / "in" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "in" / name).write_text(text)
+    stats = run_curation("books", str(tmp_path / "in"), tmp_path / "run")
+    kept = {d["id"] for d in read_dir(tmp_path / "run" / "curated" / "books")}
+    by_name = {n: doc_id("books", n) for n in books}
+    loser, winner = sorted((by_name["orig.txt"], by_name["at95.txt"]), reverse=True)
+    assert kept == set(by_name.values()) - {loser}
+    (rejected,) = read_dir(tmp_path / "run" / "rejects" / "books")
+    assert (rejected["id"], rejected["reason"], get_meta(rejected)["duplicate_of"]) == (
+        loser, "near_duplicate", winner)
+    assert stats["dropped"] == {"near_duplicate": 1}
+
+
+def test_books_from_the_generated_corpus_lose_exactly_their_revised_editions(tmp_path):
+    make_samples(tmp_path / "samples", docs=40, seed=3)
+    folder = tmp_path / "samples" / "books"
+    planted = {}
+    for f in folder.glob("*.txt"):
+        if m := re.search(r"revised edition of eBook #(\d+)", f.read_text(encoding="utf-8-sig")):
+            planted[doc_id("books", f.name)] = doc_id("books", f"pg{int(m.group(1)):05d}.txt")
+    assert planted
+    run_curation("books", str(folder), tmp_path / "run")
+    rejected = {d["id"]: get_meta(d)["duplicate_of"] for d in read_dir(tmp_path / "run" / "rejects" / "books")
+                if d["reason"] == "near_duplicate"}
+    # Each re-edition is one of a pair; the smaller id of the pair survives.
+    assert {max(a, b) for a, b in planted.items()} == set(rejected)
+    assert all(rejected[max(a, b)] == min(a, b) for a, b in planted.items())
