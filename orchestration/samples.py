@@ -383,7 +383,7 @@ def _commoncrawl(out: Path, n: int, rng: Random, tick) -> dict:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    sites, recent, kinds, files = _sites(rng), deque(maxlen=20), Counter(), []
+    sites, recent, kinds, files, cited = _sites(rng), deque(maxlen=20), Counter(), [], []
     n_wet = n // 5
     n_warc = n - n_wet
     for start in range(0, n_warc, PER_FILE):
@@ -394,6 +394,8 @@ def _commoncrawl(out: Path, n: int, rng: Random, tick) -> dict:
             for i in range(start, min(n_warc, start + PER_FILE)):
                 page = _cc_page(rng, i, sites, recent, html_only=False)
                 kinds[page["kind"]] += 1
+                if page["kind"] == "english" and kinds["english"] % 4 == 1:
+                    cited.append(page["url"])  # the English Wikipedia cites it in a <ref>
                 date = f"{_when(rng, 2023):%Y-%m-%dT%H:%M:%SZ}"
                 request_id, response_id = _uuid(rng), _uuid(rng)
                 host, path = page["url"][8:].split("/", 1)
@@ -441,7 +443,8 @@ def _commoncrawl(out: Path, n: int, rng: Random, tick) -> dict:
                 tick()
         files.append(name)
     return {"files": files, "documents": n, "responses": n_warc, "wet_records": n_wet,
-            "warc_files": warc_files, "wet_files": len(files) - warc_files, "kinds": dict(sorted(kinds.items()))}
+            "warc_files": warc_files, "wet_files": len(files) - warc_files, "kinds": dict(sorted(kinds.items())),
+            "cited_by_wikipedia": cited}
 
 
 # ----------------------------------------------------------------------------------------------- C4
@@ -678,7 +681,7 @@ def _wikify(rng: Random, text: str) -> str:
     return " ".join(words)
 
 
-def _wikitext(rng: Random, lang: str, title: str) -> str:
+def _wikitext(rng: Random, lang: str, title: str, cited: str | None = None) -> str:
     """An article with the markup wikitext cleaning must handle: nested templates, refs, links, tables."""
     w, prose, ns = WIKI[lang], Prose(rng, lang), WIKI[lang]["ns"]
     year, site = rng.randint(1100, 1950), f"http://www.{title.lower()}.org"
@@ -692,7 +695,8 @@ def _wikitext(rng: Random, lang: str, title: str) -> str:
         f"'''{title}''' {w['lead'].format(region=_name(rng.randrange(32 ** 3), 1))} "
         f"{_wikify(rng, prose.paragraph(2, 4))} "
         f"{w['area'].format(n=rng.randint(3, 900))}"
-        f"<ref>{{{{cite web |url={site}/about |title={title} |access-date=2021-03-04}}}}</ref>"]
+        f"<ref>{{{{cite web |url={site}/about |title={title} |access-date=2021-03-04}}}}</ref>"
+        + (f"<ref>[{cited} {title} on the web]</ref>" if cited else "")]
     for k, section in enumerate(rng.sample(w["sections"], rng.randint(2, len(w["sections"])))):
         parts.append(f"== {section} ==")
         if k == 0:
@@ -740,7 +744,7 @@ def _siteinfo(lang: str) -> str:
             f"    <namespaces>\n{spaces}\n    </namespaces>\n  </siteinfo>\n")
 
 
-def _wikipedia(out: Path, n: int, rng: Random, tick) -> dict:
+def _wikipedia(out: Path, n: int, rng: Random, tick, cited: list[str] = ()) -> dict:
     """A pages-articles dump per language: articles plus redirects and talk, category and template pages."""
     counts, files, offset = {}, [], rng.randrange(32 ** 5)
     shares = {lang: n * w["share"] // 100 for lang, w in WIKI.items() if lang != "en"}
@@ -752,7 +756,8 @@ def _wikipedia(out: Path, n: int, rng: Random, tick) -> dict:
             page_id = 10
             for i in range(articles):
                 title = _name(i, offset)
-                extra = [(title, 0, _wikitext(rng, lang, title), None)]
+                url = cited[i] if lang == "en" and i < len(cited) else None
+                extra = [(title, 0, _wikitext(rng, lang, title, url), None)]
                 if i % 7 == 1:
                     alias = f"{title} {rng.choice(SYLLABLES).capitalize()}"
                     extra.append((alias, 0, f"{WIKI[lang]['redirect']} [[{title}]]\n", title))
@@ -999,7 +1004,8 @@ def make_samples(out: Path, docs: int, seed: int, force: bool = False) -> dict:
         for name, write in WRITERS.items():
             (tmp / name).mkdir()
             with tqdm(total=docs, desc=f"{name:>13}", unit="doc", leave=False) as bar:
-                result = write(tmp / name, docs, Random(f"{seed}/{name}"), bar.update)
+                cited = {"cited": sources["commoncrawl"]["cited_by_wikipedia"]} if name == "wikipedia" else {}
+                result = write(tmp / name, docs, Random(f"{seed}/{name}"), bar.update, **cited)
             result["files"] = [f"{name}/{f}" for f in result["files"]]
             result["bytes"] = sum((tmp / f).stat().st_size for f in result["files"])
             sources[name] = result

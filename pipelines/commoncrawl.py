@@ -1,49 +1,227 @@
 """CommonCrawl: WARC files (HTML responses) and WET files (text already extracted), gzip'd per record or
-plain, streamed one record at a time.
+plain, streamed one record at a time; then CCNet's line dedup across groups of files, and the curator.
 
 Page records are read as documents: a WARC `response` (a 200 HTML one becomes text; any other is dropped
 as `http_status` or `not_html`), a `revisit` (no payload of its own: `revisit`) and a WET `conversion`.
 warcinfo, request, metadata and resource records describe the crawl rather than pages and are not read.
+
+Damage costs only the records it touches. The file is cut into records here (not by warcio, which stops at
+the first error): a corrupt gzip member resumes at the next member (`corrupt_gzip`), a cut-off file ends
+with `truncated`, a record bigger than MAX_RECORD_BYTES is skipped without being held (`too_large`), a file
+that is neither gzip nor WARC is `not_warc`, an empty one `empty_file`. Memory is bounded by one record.
 """
 from __future__ import annotations
 
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from typing import Optional
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
 from warcio.archiveiterator import ArchiveIterator
 
+from curation import linededup
 from curation.lang import LanguageId
-from curation.schema import make_doc, reject
+from curation.perplexity import BUCKETS, Perplexity
+from curation.quality import RefClassifier
+from curation.schema import doc_id, get_meta, make_doc, reject, with_meta
 from curation.sources import commoncrawl as cc
+from orchestration.config import check
 from pipelines.source import Source
 
+SP_MODEL, LM_MODEL, CUTOFFS = "sp.model", "lm.arpa", "cutoffs.json"  # a language model directory
 
+CHUNK = 1 << 18
+MAX_RECORD_BYTES = 8 << 20  # Common Crawl truncates payloads at 1 MiB; anything far bigger is not a web page
+MAX_HEADER_BYTES = 64 << 10
+PAGE_TYPES = (b"response", b"revisit", b"conversion")
+_WARC_TYPE = re.compile(rb"\r\nWARC-Type:[ \t]*(\S+)", re.I)
+_LENGTH = re.compile(rb"\r\nContent-Length:[ \t]*(\d+)", re.I)
+
+
+@dataclass
+class _Broken:
+    """A place in the byte stream where data was lost."""
+    reason: str
+
+
+# ------------------------------------------------------------------------------------------ reading records
 def read(path: str, f):
-    for record in ArchiveIterator(f):
-        if record.rec_type in ("response", "revisit", "conversion"):
-            yield _document(record)
+    head = f.read(2)
+    if not head:
+        yield _file_reject(path, "empty_file", 0)
+        return
+    if head == b"\x1f\x8b":
+        chunks = _gunzip(head, f)
+    elif head == b"WA":
+        chunks = _plain(head, f)
+    else:
+        yield _file_reject(path, "not_warc", 0, first_bytes=repr(head + f.read(14)))
+        return
+    for offset, record, broken in _records(chunks):
+        if broken:
+            yield _file_reject(path, broken, offset, **_header_fields(record))
+        elif _warc_type(record) in PAGE_TYPES:
+            yield _document(path, offset, next(iter(ArchiveIterator(io.BytesIO(record)))))
 
 
-def _document(record) -> dict:
+def _plain(head: bytes, f):
+    yield head
+    while chunk := f.read(CHUNK):
+        yield chunk
+
+
+def _gunzip(head: bytes, f):
+    """The decompressed bytes of a multi-member gzip stream. A corrupt member yields `_Broken` and reading
+    resumes at the next gzip header; a stream that ends inside a member yields `_Broken("truncated")`."""
+    data, d, in_member = head, zlib.decompressobj(31), False
+    while True:
+        if not data:
+            data = f.read(CHUNK)
+            if not data:
+                break
+        try:
+            out = d.decompress(data, CHUNK)
+            in_member = True
+        except zlib.error:
+            yield _Broken("corrupt_gzip")
+            data, d, in_member = _next_member(data[1:], f), zlib.decompressobj(31), False
+            continue
+        if out:
+            yield out
+        if d.eof:
+            data, d, in_member = d.unused_data, zlib.decompressobj(31), False
+        else:
+            data = d.unconsumed_tail
+    if in_member:
+        yield _Broken("truncated")
+
+
+def _next_member(data: bytes, f):
+    """The compressed bytes from the next gzip member header on (empty at the end of the file)."""
+    while (i := data.find(b"\x1f\x8b\x08")) < 0:
+        more = f.read(CHUNK)
+        if not more:
+            return b""
+        data = data[-2:] + more
+    return data[i:]
+
+
+def _records(chunks):
+    """(offset, record bytes, None) for each WARC record of a byte stream, or (offset, header bytes, reason)
+    for what was lost; after a loss, reading resumes at the next `WARC/1.` line."""
+    buf, pos, skip, resync = bytearray(), 0, 0, False
+    for chunk in chunks:
+        if isinstance(chunk, _Broken):
+            if not resync:
+                yield pos, bytes(buf[:MAX_HEADER_BYTES]), chunk.reason
+            pos, buf, skip, resync = pos + len(buf), bytearray(), 0, True
+            continue
+        buf += chunk
+        while buf:
+            if skip:  # the rest of a too large record
+                n = min(skip, len(buf))
+                del buf[:n]
+                pos, skip = pos + n, skip - n
+                continue
+            if resync:
+                i = buf.find(b"WARC/1.")
+                if i < 0:
+                    n = max(0, len(buf) - 7)
+                    del buf[:n]
+                    pos += n
+                    break
+                del buf[:i]
+                pos, resync = pos + i, False
+            n = len(buf) - len(buf.lstrip(b"\r\n"))
+            del buf[:n]
+            pos += n
+            if len(buf) < 8:
+                break
+            end = buf.find(b"\r\n\r\n", 0, MAX_HEADER_BYTES)
+            length = _LENGTH.search(buf, 0, end) if end > 0 else None
+            if not buf.startswith(b"WARC/") or (end > 0 and not length) or (end < 0 and len(buf) > MAX_HEADER_BYTES):
+                yield pos, bytes(buf[:max(end, 0)]), "bad_record"
+                del buf[:1]
+                pos, resync = pos + 1, True
+                continue
+            if end < 0:
+                break
+            total = end + 4 + int(length.group(1))
+            if total > MAX_RECORD_BYTES:
+                if _warc_type(buf[:end]) in PAGE_TYPES:
+                    yield pos, bytes(buf[:end]), "too_large"
+                skip = total
+                continue
+            if len(buf) < total:
+                break
+            yield pos, bytes(buf[:total]), None
+            del buf[:total]
+            pos += total
+    if buf.strip() and not resync and not skip:
+        yield pos, bytes(buf[:MAX_HEADER_BYTES]), "truncated"
+
+
+def _warc_type(header: bytes) -> bytes:
+    m = _WARC_TYPE.search(header, 0, MAX_HEADER_BYTES)
+    return m.group(1).lower() if m else b""
+
+
+def _header_fields(header: bytes) -> dict:
+    """URL, record id and type of a damaged record, as far as its header can be read."""
+    fields = {}
+    for name, key in ((rb"WARC-Target-URI", "url"), (rb"WARC-Record-ID", "record_id"), (rb"WARC-Type", "warc_type")):
+        if m := re.search(rb"\r\n" + name + rb":[ \t]*([^\r\n]*)", header[:MAX_HEADER_BYTES], re.I):
+            fields[key] = m.group(1).decode("utf-8", "replace")
+    return fields
+
+
+def _file_reject(path: str, reason: str, offset: int, **meta) -> dict:
+    return {"id": doc_id("commoncrawl", f"{path}@{offset}#{reason}"), "source": "commoncrawl", "text": "",
+            "url": meta.pop("url", path), "meta": make_doc("commoncrawl", "", "", warc_file=path, offset=offset,
+                                                           **meta)["meta"], "reason": reason}
+
+
+def _document(path: str, offset: int, record) -> dict:
     headers = record.rec_headers
     record_id = headers.get_header("WARC-Record-ID")
     content_type = _content_type(record)
     meta = {"warc_date": headers.get_header("WARC-Date"), "record_id": record_id,
             "digest": headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
-            "content_type": content_type}
+            "content_type": content_type, "warc_file": path, "offset": offset}
 
     def doc(text: str = "", **more) -> dict:
         return make_doc("commoncrawl", record_id, text, headers.get_header("WARC-Target-URI") or "",
                         **meta, **more)
 
-    if record.rec_type == "conversion":  # WET: UTF-8 text extracted by Common Crawl
-        return doc(record.content_stream().read().decode("utf-8", errors="replace").strip())
     if record.rec_type == "revisit":
         return reject(doc(), "revisit")
+    if record.rec_type == "conversion":  # WET: UTF-8 text extracted by Common Crawl
+        body = record.content_stream().read()
+        if cc.looks_binary(body):
+            return reject(doc(), "binary")
+        return doc(body.decode("utf-8", errors="replace").strip())
     status = record.http_headers.get_statuscode() if record.http_headers else None
     if status is not None and status != "200":
         return reject(doc(http_status=status), "http_status")
     media_type, charset = cc.parse_content_type(content_type)
     if media_type not in cc.HTML_TYPES:
         return reject(doc(), "not_html")
-    html, encoding = cc.decode_html(record.content_stream().read(), charset)
+    body = record.content_stream().read()
+    if cc.looks_binary(body):
+        return reject(doc(), "binary")
+    html, encoding = cc.decode_html(body, charset)
+    if cc.undecodable_share(html) > cc.MAX_UNDECODABLE:
+        return reject(doc(encoding=encoding), "bad_encoding")
     return doc(cc.html_to_text(html), encoding=encoding)
 
 
@@ -55,9 +233,123 @@ def _content_type(record) -> str | None:
             or record.rec_headers.get_header("WARC-Identified-Payload-Type"))
 
 
-def make_curator(params: cc.CommonCrawlParams):
-    lang_id = LanguageId()
-    return lambda doc: cc.curate(doc, params, lang_id)
+# ------------------------------------------------------------------------------------------ thresholds
+@dataclass
+class CommonCrawlParams:
+    """The `commoncrawl:` section of configs/curation.yaml. Model paths are relative to the current
+    directory (or gs://, s3://); a null model skips its step."""
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    lang_threshold: float = 0.5
+    lang_model: Optional[str] = None          # lid.176.bin; None: the bundled lid.176.ftz
+    lang_prefix_chars: int = 4000             # language ID reads this much of a page: enough, and bounded
+    min_chars: int = 300                      # CCNet's minimum document length, after line dedup
+    line_dedup_files: int = 50                # files per dedup group (CCNet: 50 shards); 0: no line dedup
+    gopher_rules: bool = False                # the paper did not apply them to Common Crawl
+    perplexity_models: Optional[dict[str, str]] = field(default_factory=lambda: {"en": "models/lm/en"})
+    keep_buckets: list[str] = field(default_factory=lambda: ["head", "middle"])
+    classifier_model: Optional[str] = "models/classifier/en.bin"
+    classifier_threshold: float = 0.25        # RedPajama's
+
+    def __post_init__(self):
+        check(0 <= self.lang_threshold <= 1, "lang_threshold", "must be between 0 and 1")
+        check(0 <= self.classifier_threshold <= 1, "classifier_threshold", "must be between 0 and 1")
+        check(self.line_dedup_files >= 0, "line_dedup_files", "must be 0 (off) or a number of files")
+        check(self.lang_prefix_chars > 0, "lang_prefix_chars", "must be positive")
+        check(set(self.keep_buckets) <= set(BUCKETS), "keep_buckets", f"must be among {', '.join(BUCKETS)}")
+        if self.lang_model is not None:
+            check(_exists(self.lang_model), "lang_model", f"{self.lang_model} not found")
+        if self.perplexity_models is not None:
+            for lang in self.languages:
+                check(lang in self.perplexity_models, "perplexity_models",
+                      f"has no model for language '{lang}' (or set perplexity_models: null to skip perplexity)")
+            for lang, model in self.perplexity_models.items():
+                for name, what in ((SP_MODEL, "trained"), (LM_MODEL, "trained"), (CUTOFFS, "computed")):
+                    command = (f"llama-data lm train --wiki WIKI_DUMP --lang {lang} --out {model}" if what == "trained"
+                               else f"llama-data lm cutoffs --model {model} --input CC_SAMPLE")
+                    check(_exists(f"{model}/{name}"), f"perplexity_models.{lang}",
+                          f"{model}/{name} not found: {what} by `{command}` "
+                          "(or set perplexity_models: null to skip perplexity)")
+        if self.classifier_model is not None:
+            check(_exists(self.classifier_model), "classifier_model",
+                  f"{self.classifier_model} not found: trained by `llama-data classifier train --wiki WIKI_DUMP "
+                  f"--warc WARCS --out {self.classifier_model}` (or set classifier_model: null to skip it)")
 
 
-SOURCE = Source(name="commoncrawl", read=read, make_curator=make_curator, params=cc.CommonCrawlParams)
+def _exists(path: str) -> bool:
+    return FileSystems.exists(path)
+
+
+def _local(path: str) -> str:
+    """A local copy of a model file (fastText, KenLM and SentencePiece read local files only)."""
+    if "://" not in path:
+        return path
+    local = os.path.join(tempfile.mkdtemp(prefix="llama-data-"), os.path.basename(path))
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as src, open(local, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return local
+
+
+def load_perplexity(model_dir: str) -> tuple[Perplexity, tuple[float, float]]:
+    with FileSystems.open(f"{model_dir}/{CUTOFFS}") as f:
+        cut = json.load(f)
+    scorer = Perplexity(_local(f"{model_dir}/{SP_MODEL}"), _local(f"{model_dir}/{LM_MODEL}"))
+    return scorer, (cut["head"], cut["middle"])
+
+
+def make_curator(params: CommonCrawlParams):
+    lang_id = LanguageId(_local(params.lang_model) if params.lang_model else None)
+    perplexity = None
+    if params.perplexity_models is not None:
+        perplexity = {lang: load_perplexity(d) for lang, d in params.perplexity_models.items()}
+    classifier = RefClassifier(_local(params.classifier_model)) if params.classifier_model else None
+    return lambda doc: cc.curate(doc, params, lang_id, perplexity, classifier)
+
+
+# ------------------------------------------------------------------------------------------ line dedup
+class LineDedup(beam.PTransform):
+    """CCNet's line dedup in two passes over the documents read: count in how many documents of its group
+    of files each line occurs, then remove the lines counted twice or more (and in-document repeats).
+    Rejects pass through untouched; each deduplicated page records what it lost in meta."""
+
+    def __init__(self, params: CommonCrawlParams, paths: list[str]):
+        super().__init__()
+        self.group_of_file = {p: i // params.line_dedup_files for i, p in enumerate(paths)}
+
+    def expand(self, records):
+        group_of_file = self.group_of_file
+        docs = (records
+                | "Pages" >> beam.Filter(lambda d: "reason" not in d and d["text"])
+                | "ByGroup" >> beam.Map(lambda d: (group_of_file[get_meta(d)["warc_file"]], d)))
+        duplicated = (docs
+                      | "LineHashes" >> beam.FlatMapTuple(
+                          lambda g, d: [((g, h), 1) for h in linededup.doc_line_hashes(d["text"])])
+                      | "CountDocs" >> beam.CombinePerKey(sum)
+                      | "Duplicated" >> beam.Filter(lambda kv: kv[1] >= 2)
+                      | "HashByGroup" >> beam.Map(lambda kv: kv[0])
+                      | "GroupHashes" >> beam.GroupByKey()
+                      | "Sorted" >> beam.MapTuple(lambda g, hs: (g, np.sort(np.fromiter(hs, np.int64)))))
+        deduped = docs | "RemoveLines" >> beam.ParDo(_RemoveLines(), beam.pvalue.AsMultiMap(duplicated))
+        others = records | "NotPages" >> beam.Filter(lambda d: "reason" in d or not d["text"])
+        return (deduped, others) | "Rejoin" >> beam.Flatten()
+
+
+class _RemoveLines(beam.DoFn):
+    EMPTY = np.zeros(0, np.int64)
+
+    def process(self, element, duplicated):
+        group, doc = element
+        hashes = duplicated[group] or [self.EMPTY]
+        text, removed = linededup.remove_lines(doc["text"], hashes[0])
+        Metrics.counter("commoncrawl", "lines_removed").inc(removed)
+        if not removed:
+            yield doc
+            return
+        yield with_meta({**doc, "text": text}, lines_removed=removed, original_length=len(doc["text"]))
+
+
+def prepare(params: CommonCrawlParams, paths: list[str]):
+    return LineDedup(params, paths) if params.line_dedup_files else None
+
+
+SOURCE = Source(name="commoncrawl", read=read, make_curator=make_curator, params=CommonCrawlParams,
+                prepare=prepare)

@@ -5,9 +5,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from curation.schema import doc_id, get_meta, make_doc
-from curation.sources.commoncrawl import CommonCrawlParams, curate, decode_html, html_to_text, parse_content_type
+from curation.sources.commoncrawl import curate, decode_html, html_to_text, parse_content_type
 from orchestration.curate import run_curation
-from pipelines.commoncrawl import read
+from pipelines.commoncrawl import CommonCrawlParams, read
+
+NO_MODELS = "commoncrawl:\n  perplexity_models: null\n  classifier_model: null\n"
 
 PAGE_1252 = "<html><body><p>Café “quoted” – costs €5.</p></body></html>"
 
@@ -41,16 +43,34 @@ def test_html_to_text_keeps_main_content_paragraphs_and_line_breaks():
     assert html_to_text(page) == "River towns\n\nThe river rises in the hills.\n\nBoats carry goods\nbetween towns."
 
 
-def test_curate_drops_empty_foreign_and_short_pages_with_language_in_meta():
-    params = CommonCrawlParams(languages=["en"], lang_threshold=0.5, min_chars=20)
+def test_curate_drops_empty_short_foreign_tail_and_unlike_reference_pages_with_annotations():
+    params = CommonCrawlParams(languages=["en"], lang_threshold=0.5, min_chars=20, perplexity_models=None,
+                               classifier_model=None, keep_buckets=["head", "middle"], classifier_threshold=0.25)
     doc = lambda text: make_doc("commoncrawl", text, text)  # noqa: E731
-    assert curate(doc(" \n"), params, lambda t: ("en", 1.0))["reason"] == "empty"
+    en = lambda t: ("en", 0.9)  # noqa: E731
+    assert curate(doc(" \n"), params, en)["reason"] == "empty"
+    assert curate(doc("Too short."), params, en)["reason"] == "too_short"
+    emptied = make_doc("commoncrawl", "x", "", lines_removed=4)  # all of it was boilerplate
+    assert curate(emptied, params, en)["reason"] == "too_short"
     french = curate(doc("La rivière traverse la ville."), params, lambda t: ("fr", 0.9))
     assert french["reason"] == "lang" and get_meta(french) == {"language": "fr", "language_score": 0.9}
-    assert curate(doc("An English page."), params, lambda t: ("en", 0.4))["reason"] == "lang"
-    assert curate(doc("Too short."), params, lambda t: ("en", 0.9))["reason"] == "too_short"
-    kept = curate(doc("An English page, long enough."), params, lambda t: ("en", 0.9))
-    assert "reason" not in kept and get_meta(kept)["language"] == "en"
+    assert curate(doc("An English page, long enough."), params, lambda t: ("en", 0.4))["reason"] == "lang"
+    ppl = {"en": (lambda t: 30.0 if "river" in t else 900.0, (100.0, 500.0))}
+    tail = curate(doc("Keyword keyword keyword soup."), params, en, ppl)
+    assert tail["reason"] == "perplexity" and get_meta(tail)["bucket"] == "tail" and get_meta(tail)["perplexity"] == 900.0
+    unlike = curate(doc("The river rises in the hills."), params, en, ppl, lambda t: 0.1)
+    assert unlike["reason"] == "classifier" and get_meta(unlike)["wiki_prob"] == 0.1
+    kept = curate(doc("The river rises in the hills."), params, en, ppl, lambda t: 0.7)
+    assert "reason" not in kept
+    assert get_meta(kept) == {"language": "en", "language_score": 0.9, "perplexity": 30.0, "bucket": "head",
+                              "wiki_prob": 0.7}
+
+
+def test_lang_id_reads_a_bounded_prefix():
+    params = CommonCrawlParams(min_chars=1, lang_prefix_chars=10, perplexity_models=None, classifier_model=None)
+    seen = []
+    curate(make_doc("commoncrawl", "x", "An English page. " * 100), params, lambda t: seen.append(t) or ("en", 1))
+    assert seen == ["An English"]
 
 
 def _warc(records, gzip=True) -> bytes:
@@ -96,11 +116,13 @@ def _rows(path):
 
 
 def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
-    stats = run_curation("commoncrawl", str(samples_dir / "commoncrawl_w*" / "*.gz"), tmp_path)
+    (tmp_path / "cc.yaml").write_text(NO_MODELS + "  line_dedup_files: 0\n")
+    stats = run_curation("commoncrawl", str(samples_dir / "commoncrawl_w*" / "*.gz"), tmp_path,
+                         tmp_path / "cc.yaml")
     # 16 resiliparse + 1 whirlwind + 15 dolma responses and 1 WET conversion; no request/metadata/resource.
     assert (stats["files"], stats["read"]) == (4, 33)
     assert stats["read"] == stats["kept"] + sum(stats["dropped"].values())
-    assert stats["dropped"] == {"lang": 17, "duplicate": 2}  # allenai.org was fetched three times
+    assert stats["dropped"] == {"lang": 12, "too_short": 5, "duplicate": 2}  # allenai.org was fetched three times
     kept = _rows(tmp_path / "curated/commoncrawl/part-00000-of-00001.parquet")
     by_url = {r["url"]: r for r in kept}
     assert sum(url.startswith("https://creativecommons.org/") for url in by_url) == 4

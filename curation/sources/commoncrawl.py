@@ -1,25 +1,19 @@
-"""CommonCrawl pages (LLaMA section 2.1, after CCNet): an HTML payload or WET text becomes a document's text,
-then a page is kept when it has text, is in a wanted language and is long enough.
-
-Line-level dedup, KenLM perplexity and the reference-page quality classifier are later stages.
+"""CommonCrawl pages (LLaMA section 2.1, after CCNet): an HTML payload or WET text becomes a document's text;
+after line dedup (curation/linededup.py) a page is kept when it is long enough, in a wanted language, in a
+kept perplexity bucket of its language's Wikipedia LM, and looks like a page Wikipedia cites.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import detect_encoding, map_encoding_to_html5
 
-from curation.schema import reject, with_meta
+from curation.perplexity import bucket
+from curation.quality import gopher_problem
+from curation.schema import get_meta, reject, with_meta
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-@dataclass
-class CommonCrawlParams:
-    languages: list[str] = field(default_factory=lambda: ["en"])
-    lang_threshold: float = 0.5
-    min_chars: int = 300
+MAX_UNDECODABLE = 0.01  # share of U+FFFD after every decoding was tried: more means the page is not text
+_CONTROL = bytes(range(32)).translate(None, b"\t\n\r\f")
 
 
 def parse_content_type(value: str | None) -> tuple[str, str | None]:
@@ -47,6 +41,16 @@ def decode_html(body: bytes, charset: str | None) -> tuple[str, str]:
     return body.decode(first, errors="replace").removeprefix("\ufeff"), first
 
 
+def looks_binary(body: bytes) -> bool:
+    """An image, archive or executable served as text: NUL bytes, or many control bytes, near the start."""
+    head = body[:4096]
+    return b"\0" in head or len(head) - len(head.translate(None, _CONTROL)) > 0.1 * len(head)
+
+
+def undecodable_share(text: str) -> float:
+    return text.count("\ufffd") / max(1, len(text))
+
+
 def html_to_text(html: str) -> str:
     """The main content (navigation, footers and scripts dropped) with paragraphs and line breaks kept.
     Bullets and image alt texts are left out: they are markup, not the page's words."""
@@ -55,15 +59,34 @@ def html_to_text(html: str) -> str:
     return text.strip()
 
 
-def curate(doc: dict, params: CommonCrawlParams, lang_id) -> dict:
-    """The document with its language in meta, or a reject: `empty`, `lang` or `too_short`."""
-    text = doc["text"]
-    if not text.strip():
-        return reject(doc, "empty")
-    language, score = lang_id(text)
-    doc = with_meta(doc, language=language, language_score=score)
-    if language not in params.languages or score < params.lang_threshold:
-        return reject(doc, "lang")
+def curate(doc: dict, params, lang_id, perplexity: dict | None = None, classifier=None) -> dict:
+    """The document annotated in meta (language, language_score, perplexity, bucket, wiki_prob), or a reject:
+    `empty`, `too_short`, `lang`, `gopher_*`, `perplexity` (a bucket not kept) or `classifier`.
+    `perplexity` maps a language to (scorer, (head, middle) cut-offs); None skips that step, as does
+    `classifier` None."""
+    text, ann = doc["text"], {}
+
+    def out(reason: str | None = None) -> dict:
+        judged = with_meta(doc, **ann) if ann else doc
+        return reject(judged, reason) if reason else judged
+
     if len(text) < params.min_chars:
-        return reject(doc, "too_short")
-    return doc
+        emptied = "lines_removed" in doc["meta"] and get_meta(doc).get("lines_removed")
+        return out("too_short" if text.strip() or emptied else "empty")
+    language, score = lang_id(text[:params.lang_prefix_chars])
+    ann.update(language=language, language_score=score)
+    if language not in params.languages or score < params.lang_threshold:
+        return out("lang")
+    if params.gopher_rules and (problem := gopher_problem(text)):
+        return out(problem)
+    if perplexity is not None:
+        scorer, (head, middle) = perplexity[language]
+        ann["perplexity"] = ppl = scorer(text)
+        ann["bucket"] = bucket(ppl, head, middle)
+        if ann["bucket"] not in params.keep_buckets:
+            return out("perplexity")
+    if classifier is not None:
+        ann["wiki_prob"] = p = classifier(text)
+        if p < params.classifier_threshold:
+            return out("classifier")
+    return out()
