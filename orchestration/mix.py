@@ -1,13 +1,21 @@
-"""`llama-data mix`: curated documents -> shuffled fixed-length token rows in the paper's proportions.
+"""`llama-data mix`: encoded documents -> a shuffled token mix in the configured proportions, as Arrow shards.
 
-Each document is encoded as `bos text eos` (ids 1 ... 2), so every document in a packed row starts the way a
-prompt does at inference. Source s gets `weight_s * tokens` of the budget, rounded to whole rows of `seq_len + 1`
-tokens (the inputs plus the targets shifted by one). A source is read as an endless stream of epochs, each a fresh
-seeded permutation of its documents, cut where its rows are full: a source with fewer tokens than its target is
-repeated (epochs > 1, as the paper does for Books and Wikipedia), one with more is subsampled (epochs < 1);
-epochs = tokens used / tokens available. Rows are packed per source, then all rows are shuffled together with the
-seed; the first `eval_fraction` of them become eval shards. Encoded tokens wait in temporary files, so memory holds
-one offset per document of one source, not the documents.
+Plan. Source s gets `weight_s * tokens` of the budget; with A_s tokens available that is
+epochs_s = target_s / A_s (the paper's Table 1). A document counts as `bos ids eos`.
+Draw. Documents are ordered by a seeded hash. The first of them, `eval_fraction` of the tokens the mix draws
+from the source (at most that share of its data), are held out: one copy each goes to the eval shards, none to
+training, so eval documents are never trained on and the eval set follows the mix. Every other document is used
+floor(epochs_s) times, plus once more if it comes next in the hash order, up to the remaining tokens (the
+fractional epoch). Whole documents are repeated, never cut. The cuts come from a token-weighted histogram of
+2^20 hash buckets, one pass and 8 MiB per source, exact to within about one document.
+Shuffle. Every drawn copy gets a seeded 64-bit key; copies are scattered by key into buckets of about
+`shuffle_bucket_tokens` tokens on disk, then each bucket in turn is sorted by key. Bucket by bucket, sorted by key
+within each, is one seeded permutation of all copies across all sources. Whatever the budget, memory holds at
+most one bucket's worth of scatter buffers and one bucket being sorted (about 1 GiB at the default 128M tokens);
+disk holds one temporary copy of the drawn tokens (2.8 TB for 1.4T uint16 tokens, in ~10,400 buckets).
+Pack. The shuffled documents are concatenated and cut into rows of seq_len + 1 tokens (inputs and targets
+shifted by one), carrying over bucket boundaries; only the last incomplete row is dropped. Every shard file
+records how many of its tokens came from each source.
 """
 from __future__ import annotations
 
@@ -16,24 +24,32 @@ import json
 import math
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import numpy as np
 
 from orchestration.config import CONFIGS, ConfigError, check, load_config
+from tokenizer.tokens import read_part
 
 WARN_EPOCHS = 4.0  # the paper repeats no source more than ~2.4 times; far beyond that a model starts to memorise
+HASH_BITS = 20  # the fractional-epoch cut works on 2^20 hash buckets
+SELECT, SHUFFLE = 1, 2  # hash purposes: a document's place in the draw order, a copy's shuffle key
+INDEX_DTYPE = np.dtype([("key", "<u8"), ("source", "u1"), ("length", "<u4")])  # one drawn copy in a bucket
 
 
 @dataclass
 class MixConfig:
     weights: dict[str, float] = field(default_factory=dict)  # source -> weight, normalised to sum 1
-    tokens: float = 1.4e12  # total token budget
+    tokens: float = 1.4e12  # total token budget of the training shards
     seq_len: int = 2048
     seed: int = 0
     shard_rows: int = 65536  # rows per shard file
-    eval_fraction: float = 0.005  # share of rows held out for evaluation (at least one row when > 0)
+    eval_fraction: float = 0.005  # eval tokens held out, as a share of the tokens drawn (never in training)
+    available_tokens: dict[str, float] = field(default_factory=dict)  # only for `--dry-run` without data
+    shuffle_bucket_tokens: int = 1 << 27  # tokens per shuffle bucket: the memory of the shuffle
 
     def __post_init__(self):
         from curation.schema import SOURCES
@@ -44,57 +60,244 @@ class MixConfig:
             check(weight > 0, f"weights.{source}", f"must be positive, got {weight}")
         total = sum(self.weights.values())
         self.weights = {s: self.weights[s] / total for s in SOURCES if s in self.weights}
+        for source, n in self.available_tokens.items():
+            check(source in self.weights, f"available_tokens.{source}", "is not a weighted source")
+            check(n > 0, f"available_tokens.{source}", f"must be positive, got {n}")
         check(self.tokens >= 1, "tokens", f"must be at least 1, got {self.tokens}")
         check(self.seq_len >= 1, "seq_len", f"must be at least 1, got {self.seq_len}")
         check(self.shard_rows >= 1, "shard_rows", f"must be at least 1, got {self.shard_rows}")
         check(0 <= self.eval_fraction < 1, "eval_fraction", f"must be in [0, 1), got {self.eval_fraction}")
+        check(self.shuffle_bucket_tokens >= 1, "shuffle_bucket_tokens", f"must be at least 1, got {self.shuffle_bucket_tokens}")
 
 
-def encode_source(sp, parts: list[Path], path: Path, dtype):
-    """Encode every document of a source as bos + text + eos into the flat token file `path`.
-    Returns the document offsets into that file (one more than the documents)."""
-    import numpy as np
-    import pyarrow.parquet as pq
+# ---- plan ---------------------------------------------------------------------------------------------------
+
+def plan(config: MixConfig, available: dict[str, int]) -> dict[str, dict]:
+    """Per source: weight, tokens available, tokens to draw and epochs (target / available)."""
+    for source in config.weights:
+        if not available.get(source):
+            raise ValueError(f"'{source}' has no tokens to draw from")
+    return {s: {"weight": w, "available": int(available[s]), "target": round(w * config.tokens),
+                "epochs": round(w * config.tokens) / available[s]} for s, w in config.weights.items()}
+
+
+def human(n: float) -> str:
+    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f"{n / size:.2f}{unit}"
+    return f"{n:.0f}"
+
+
+def format_plan(the_plan: dict[str, dict], config: MixConfig) -> str:
+    """The plan as a table in the shape of the paper's Table 1."""
+    lines = [f"mix of {human(config.tokens)} tokens in rows of {config.seq_len + 1}, seed {config.seed}",
+             f"{'source':<14}{'weight':>8}{'available':>12}{'to draw':>12}{'epochs':>8}"]
+    for source, p in the_plan.items():
+        lines.append(f"{source:<14}{p['weight']:>8.1%}{human(p['available']):>12}{human(p['target']):>12}"
+                     f"{p['epochs']:>8.2f}")
+    lines.append(f"{'total':<14}{sum(p['weight'] for p in the_plan.values()):>8.1%}"
+                 f"{human(sum(p['available'] for p in the_plan.values())):>12}"
+                 f"{human(sum(p['target'] for p in the_plan.values())):>12}")
+    return "\n".join(lines)
+
+
+# ---- seeded hashing -----------------------------------------------------------------------------------------
+
+def _mix64(x):
+    """splitmix64's finaliser: a bijection of uint64 that spreads every input bit over the output."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def hash64(ids: np.ndarray, seed: int, purpose: int, copy=0) -> np.ndarray:
+    """A seeded 64-bit hash per document (and copy), vectorised and identical on every machine."""
+    salt = _mix64(np.array([seed * 4 + purpose], np.uint64))
+    with np.errstate(over="ignore"):
+        return _mix64(_mix64(ids ^ salt) + np.asarray(copy, np.uint64))
+
+
+class Draws:
+    """What the planner decided for one source. Documents are ordered by a seeded hash (2^20 buckets of it):
+    buckets below `eval_cut` are held out, those in [eval_cut, frac_cut) are in the fractional epoch."""
+
+    def __init__(self, seed: int, index: int, full: int = 0, eval_cut: int = 0, frac_cut: int = 0):
+        self.seed, self.index = seed, index  # index: the source's number in the shards' composition
+        self.full, self.eval_cut, self.frac_cut = full, eval_cut, frac_cut
+
+    def bucket(self, id64):
+        return (hash64(id64, self.seed, SELECT) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
+
+    def held_out(self, id64):
+        return self.bucket(id64) < self.eval_cut
+
+    def copies(self, id64):
+        """Training copies of each document: 0 if held out, else the whole epochs plus the fractional one."""
+        b = self.bucket(id64)
+        return np.where(b < self.eval_cut, 0, self.full + (b < self.frac_cut))
+
+
+def token_histograms(seed: int, parts: dict[str, list[Path]]) -> dict[str, np.ndarray]:
+    """Pass 1 over the ids: per source, the tokens (as bos ids eos) in each bucket of the seeded document hash.
+    Memory is one histogram (8 MiB) per source, whatever the data."""
     from tqdm import tqdm
 
-    from tokenizer.train import BOS_ID, EOS_ID
-
-    files = [pq.ParquetFile(p) for p in parts]
-    lengths = []
-    with open(path, "wb") as out, tqdm(total=sum(f.metadata.num_rows for f in files), unit="doc",
-                                       desc=f"encode {parts[0].parent.name}", leave=False) as bar:
-        for f in files:
-            for batch in f.iter_batches(columns=["text"]):
-                for ids in sp.encode(batch.column("text").to_pylist()):
-                    np.array([BOS_ID, *ids, EOS_ID], dtype).tofile(out)
-                    lengths.append(len(ids) + 2)
-                bar.update(batch.num_rows)
-    return np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+    histograms = {}
+    with tqdm(total=sum(map(len, parts.values())), unit="part", desc="count", leave=False) as bar:
+        for source, paths in parts.items():
+            draws, h = Draws(seed, 0), np.zeros(1 << HASH_BITS, np.int64)
+            for path in paths:
+                for id64, offsets, _ in read_part(path):
+                    h += np.bincount(draws.bucket(id64), np.diff(offsets) + 2, len(h)).astype(np.int64)
+                bar.update()
+            histograms[source] = h
+    return histograms
 
 
-def take_epochs(tokens, offsets, need: int, rng, out) -> int:
-    """Append the first `need` tokens of an endless stream of seeded epochs over the documents to file `out`.
-    Returns how many documents were used (repeats counted, the one cut at the end too)."""
-    taken = used = 0
-    while taken < need:
-        for d in rng.permutation(len(offsets) - 1):
-            doc = tokens[offsets[d]:offsets[d + 1]][:need - taken]
-            doc.tofile(out)
-            taken += len(doc)
-            used += 1
-            if taken == need:
-                break
-    return used
+def cut(histogram: np.ndarray, tokens: float, start: int = 0, reach: bool = False) -> int:
+    """The end n of the bucket range [start, n) whose tokens come closest to `tokens` (with `reach`: the first
+    that holds at least `tokens`)."""
+    cumulative = np.concatenate([[0], np.cumsum(histogram[start:])])
+    n = min(int(np.searchsorted(cumulative, tokens)), len(cumulative) - 1)
+    if not reach and n > 0 and tokens - cumulative[n - 1] < cumulative[n] - tokens:
+        n -= 1
+    return start + n
+
+
+# ---- scatter, shuffle, pack ---------------------------------------------------------------------------------
+
+class Buckets:
+    """Append-only bucket files on disk (an index of copies and their ids), written through bounded buffers."""
+
+    def __init__(self, folder: Path, n: int, dtype, flush_tokens: int):
+        self.folder, self.n, self.dtype, self.flush_tokens = folder, n, dtype, flush_tokens
+        self.index = [[] for _ in range(n)]
+        self.ids = [[] for _ in range(n)]
+        self.buffered = 0
+        folder.mkdir(parents=True)
+
+    def add(self, bucket: int, record: np.ndarray, ids: np.ndarray):
+        self.index[bucket].append(record)
+        self.ids[bucket].append(ids)
+        self.buffered += len(ids)
+        if self.buffered >= self.flush_tokens:
+            self.flush()
+
+    def flush(self):
+        for b in range(self.n):
+            if self.index[b]:
+                with open(self.folder / f"{b}.index", "ab") as f:
+                    np.concatenate(self.index[b]).tofile(f)
+                with open(self.folder / f"{b}.ids", "ab") as f:
+                    np.concatenate(self.ids[b]).astype(self.dtype).tofile(f)
+                self.index[b], self.ids[b] = [], []
+        self.buffered = 0
+
+    def read(self, b: int):
+        """Bucket b's copies sorted by key: (index records, ids, start of each record's ids)."""
+        if not (self.folder / f"{b}.index").exists():
+            return np.zeros(0, INDEX_DTYPE), np.zeros(0, self.dtype), np.zeros(0, np.int64)
+        index = np.fromfile(self.folder / f"{b}.index", INDEX_DTYPE)
+        ids = np.fromfile(self.folder / f"{b}.ids", self.dtype)
+        starts = np.concatenate([[0], np.cumsum(index["length"], dtype=np.int64)[:-1]])
+        order = np.argsort(index["key"], kind="stable")
+        return index[order], ids, starts[order]
+
+
+def scatter(parts: dict[str, list[Path]], draws: dict[str, Draws], train: Buckets, heldout: Buckets, seed: int):
+    """Pass 2: every drawn copy (and every held-out document once) into its bucket by its shuffle key.
+    Returns the training copies and the held-out documents per source."""
+    from tqdm import tqdm
+
+    drawn, held = {s: 0 for s in parts}, {s: 0 for s in parts}
+    with tqdm(total=sum(map(len, parts.values())), unit="part", desc="draw + scatter", leave=False) as bar:
+        for source, paths in parts.items():
+            d = draws[source]
+            for path in paths:
+                for id64, offsets, ids in read_part(path):
+                    copies = d.copies(id64)
+                    drawn[source] += int(copies.sum())
+                    held[source] += int(d.held_out(id64).sum())
+                    for out, count in ((train, copies), (heldout, d.held_out(id64).astype(np.int64))):
+                        doc = np.repeat(np.arange(len(id64)), count)  # document of each copy
+                        copy = np.arange(len(doc)) - np.repeat(np.cumsum(count) - count, count)
+                        keys = hash64(id64[doc], seed, SHUFFLE, copy)
+                        bucket = (keys % np.uint64(out.n)).astype(np.int64)
+                        order = np.argsort(bucket, kind="stable")
+                        for chosen in np.split(order, np.flatnonzero(np.diff(bucket[order])) + 1):
+                            if not len(chosen):
+                                continue
+                            record = np.zeros(len(chosen), INDEX_DTYPE)
+                            record["key"], record["source"] = keys[chosen], d.index
+                            record["length"] = offsets[doc[chosen] + 1] - offsets[doc[chosen]]
+                            body = np.concatenate([ids[offsets[i]:offsets[i + 1]] for i in doc[chosen]])
+                            out.add(int(bucket[chosen[0]]), record, body)
+                bar.update()
+    train.flush()
+    heldout.flush()
+    return drawn, held
+
+
+def stream(buckets: Buckets, bos: int, eos: int):
+    """The shuffled documents as `bos ids eos`, bucket by bucket: (tokens, source of each token) chunks."""
+    for b in range(buckets.n):
+        index, ids, starts = buckets.read(b)
+        if not len(index):
+            continue
+        tokens = np.empty(int(index["length"].sum()) + 2 * len(index), buckets.dtype)
+        at = 0
+        for start, length in zip(starts.tolist(), index["length"].tolist()):
+            tokens[at] = bos
+            tokens[at + 1:at + 1 + length] = ids[start:start + length]
+            tokens[at + 1 + length] = eos
+            at += length + 2
+        yield tokens, np.repeat(index["source"], index["length"].astype(np.int64) + 2)
+
+
+def pack(chunks, row_len: int, shard_rows: int, out_dir: Path, kind: str, sources: list[str]) -> tuple[list, int]:
+    """Cut the concatenated chunks into rows of `row_len`, `shard_rows` rows per shard file named
+    `{kind}-NNNNN.arrow`; return the shard entries and the tokens of the dropped last incomplete row."""
+    shards = []
+    shard_len = row_len * shard_rows
+    tokens, owner = [], []
+
+    def write(flat, who):
+        name = f"{kind}-{len(shards):05d}.arrow"
+        counts = np.bincount(who, minlength=len(sources))
+        sha = write_shard(out_dir / name, flat.reshape(-1, row_len))
+        shards.append({"path": name, "rows": len(flat) // row_len, "sha256": sha,
+                       "sources": {s: int(n) for s, n in zip(sources, counts) if n}})
+
+    held = 0
+    for chunk, who in chunks:
+        tokens.append(chunk)
+        owner.append(who)
+        held += len(chunk)
+        if held >= shard_len:
+            flat, who_flat = np.concatenate(tokens), np.concatenate(owner)
+            n_full = len(flat) // shard_len * shard_len
+            for start in range(0, n_full, shard_len):
+                write(flat[start:start + shard_len], who_flat[start:start + shard_len])
+            tokens, owner, held = [flat[n_full:]], [who_flat[n_full:]], len(flat) - n_full
+    if not tokens:
+        return shards, 0
+    flat, who_flat = np.concatenate(tokens), np.concatenate(owner)
+    n_rows = len(flat) // row_len
+    if n_rows:
+        write(flat[:n_rows * row_len], who_flat[:n_rows * row_len])
+    return shards, len(flat) - n_rows * row_len
 
 
 def write_shard(path: Path, rows) -> str:
-    """Write `rows` (n, seq_len + 1) as an uncompressed Arrow IPC file atomically; return its sha256."""
+    """Write `rows` (n, seq_len + 1) atomically as an uncompressed Arrow IPC stream, the format of Hugging Face
+    datasets' .arrow files (`Dataset.from_file` reads only streams); return its sha256."""
     import pyarrow as pa
 
     column = pa.FixedSizeListArray.from_arrays(pa.array(rows.reshape(-1)), rows.shape[1])
     table = pa.table({"tokens": column})
     tmp = path.with_name(f".{path.name}.tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     os.replace(tmp, path)
     return file_sha256(path)
@@ -108,104 +311,134 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path) -> dict:
-    """Encode, select, pack, shuffle and shard RUN/curated into `out_dir`; return the manifest (written last)."""
-    import numpy as np
-    from tqdm import tqdm
-
+def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=print) -> dict:
+    """Plan, draw, shuffle and pack RUN/tokens into `out_dir`; return the manifest (written last)."""
     from curation.schema import SOURCES
-    from tokenizer.train import curated_parts, load, model_path
+    from tokenizer.tokens import encoded_parts, is_current
+    from tokenizer.train import load, model_path
 
-    sp = load(run_dir)  # missing tokenizer or curated data fails before anything is written
-    parts = {s: curated_parts(run_dir, s) for s in config.weights}
-    out_dir = Path(out_dir)
+    sp = load(run_dir)  # a missing tokenizer or curated source fails before anything is written
+    sources = list(config.weights)
+    model = model_path(run_dir).read_bytes()
+    if not is_current(run_dir, sources, model):
+        from pipelines.encode import run_encode
+
+        log(f"encoding {Path(run_dir) / 'curated'} with the run's tokenizer (Beam) ...")
+        run_encode(run_dir, [s for s in SOURCES if s in sources or (Path(run_dir) / "curated" / s).is_dir()])
+    parts = encoded_parts(run_dir, sources)
+    dtype = np.uint16 if len(sp) <= 1 << 16 else np.uint32
     row_len = config.seq_len + 1
-    dtype = np.uint16 if len(sp) < 65536 else np.uint32
-    target_rows = {s: max(1, round(w * config.tokens / row_len)) for s, w in config.weights.items()}
-    total_rows = sum(target_rows.values())
-    n_eval = math.ceil(config.eval_fraction * total_rows) if config.eval_fraction > 0 else 0
-    if n_eval >= total_rows:
-        raise ValueError(f"a budget of {config.tokens:g} tokens makes {total_rows} rows of {row_len}: "
-                         f"none left for training after {n_eval} eval rows; raise tokens")
+    if config.tokens < row_len:
+        raise ValueError(f"a budget of {config.tokens:g} tokens does not fill one row of {row_len}; raise tokens")
 
+    histograms = token_histograms(config.seed, parts)
+    eval_cuts, available = {}, {}
+    for source, h in histograms.items():  # held out: eval_fraction of what the mix draws (at most of the data),
+        total = int(h.sum())               # at least one document when eval_fraction > 0
+        eval_cuts[source] = cut(h, config.eval_fraction * min(config.weights[source] * config.tokens, total), reach=True)
+        available[source] = total - int(h[:eval_cuts[source]].sum())
+    the_plan = plan(config, available)
+    log(format_plan(the_plan, config))
+    draws = {}
+    for k, (source, p) in enumerate(the_plan.items()):
+        full, rest = divmod(p["target"], p["available"])
+        draws[source] = Draws(config.seed, k, full, eval_cuts[source], cut(histograms[source], rest, eval_cuts[source]))
+    eval_tokens = sum(int(histograms[s][:c].sum()) for s, c in eval_cuts.items())
+    if config.eval_fraction > 0 and eval_tokens < row_len:
+        raise ValueError(f"eval_fraction {config.eval_fraction} holds out {eval_tokens} tokens, less than one row "
+                         f"of {row_len}; raise eval_fraction (or set it to 0)")
+
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "manifest.json").unlink(missing_ok=True)  # the folder is incomplete until the new manifest
     tmp = out_dir / ".tmp-mix"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    n_buckets = max(1, math.ceil(config.tokens / config.shuffle_bucket_tokens))
+    train = Buckets(tmp / "train", n_buckets, dtype, config.shuffle_bucket_tokens)
+    n_eval_buckets = max(1, math.ceil(eval_tokens / config.shuffle_bucket_tokens))
+    heldout = Buckets(tmp / "eval", n_eval_buckets, dtype, config.shuffle_bucket_tokens)
+    drawn, held_docs = scatter(parts, draws, train, heldout, config.seed)
 
-    realised = {}
-    with open(tmp / "rows.bin", "wb") as rows_file:  # all sources' rows, one after another, in SOURCES order
-        for source, n_rows in target_rows.items():
-            offsets = encode_source(sp, parts[source], tmp / f"{source}.tokens", dtype)
-            available = int(offsets[-1])
-            if available == 0:
-                raise ValueError(f"the curated data of '{source}' has no documents")
-            tokens = np.memmap(tmp / f"{source}.tokens", dtype, mode="r")
-            rng = np.random.default_rng([config.seed, SOURCES.index(source)])
-            used = take_epochs(tokens, offsets, n_rows * row_len, rng, rows_file)
-            del tokens
-            (tmp / f"{source}.tokens").unlink()
-            realised[source] = {"tokens": n_rows * row_len, "documents": used,
-                                "epochs": round(n_rows * row_len / available, 4),
-                                "share": round(n_rows / total_rows, 6),
-                                "target_share": round(config.weights[source], 6),
-                                "available_tokens": available, "available_documents": len(offsets) - 1}
-
-    rows = np.memmap(tmp / "rows.bin", dtype, mode="r", shape=(total_rows, row_len))
-    source_ends = np.cumsum(list(target_rows.values()))  # row i belongs to source searchsorted(ends, i, "right")
-    order = np.random.default_rng(config.seed).permutation(total_rows)
-
-    shards = {"eval": [], "shard": []}
-    for kind, indices in (("eval", order[:n_eval]), ("shard", order[n_eval:])):
-        for k, start in enumerate(tqdm(range(0, len(indices), config.shard_rows), desc=f"write {kind}", leave=False)):
-            chunk = indices[start:start + config.shard_rows]
-            name = f"{kind}-{k:05d}.arrow"
-            counts = np.bincount(np.searchsorted(source_ends, chunk, "right"), minlength=len(target_rows)) * row_len
-            shards[kind].append({"path": name, "rows": len(chunk), "sha256": write_shard(out_dir / name, rows[chunk]),
-                                 "sources": {s: int(n) for s, n in zip(target_rows, counts) if n}})
-    del rows
+    shards, dropped = pack(stream(train, sp.bos_id(), sp.eos_id()), row_len, config.shard_rows, out_dir, "shard", sources)
+    eval_shards, _ = pack(stream(heldout, sp.bos_id(), sp.eos_id()), row_len, config.shard_rows, out_dir, "eval", sources)
     shutil.rmtree(tmp)
-    written = {s["path"] for s in shards["eval"] + shards["shard"]}
+    written = {s["path"] for s in shards + eval_shards}
     for stale in [*out_dir.glob("shard-*.arrow"), *out_dir.glob("eval-*.arrow")]:
         if stale.name not in written:
             stale.unlink()
 
+    total = sum(s["rows"] for s in shards) * row_len
+    realised = {}
+    for source, p in the_plan.items():
+        tokens = sum(s["sources"].get(source, 0) for s in shards)
+        realised[source] = {"tokens": tokens, "share": round(tokens / total, 6), "target_share": round(p["weight"], 6),
+                            "target_tokens": p["target"], "epochs": round(tokens / p["available"], 4),
+                            "planned_epochs": round(p["epochs"], 4), "documents": drawn[source],
+                            "available_tokens": p["available"], "eval_documents": held_docs[source]}
     manifest = {"seq_len": config.seq_len, "vocab_size": len(sp), "dtype": np.dtype(dtype).name,
-                "seed": config.seed, "tokenizer_sha256": file_sha256(model_path(run_dir)),
-                "document": "bos text eos", "bos_id": sp.bos_id(), "eos_id": sp.eos_id(),
-                "weights": config.weights, "budget_tokens": int(config.tokens), "realised": realised,
-                "shards": shards["shard"], "eval_shards": shards["eval"]}
+                "seed": config.seed, "tokenizer_sha256": hashlib.sha256(model).hexdigest(),
+                "document": "bos ids eos", "bos_id": sp.bos_id(), "eos_id": sp.eos_id(),
+                "weights": config.weights, "budget_tokens": int(config.tokens), "dropped_tail_tokens": dropped,
+                "shuffle_buckets": n_buckets, "plan": the_plan,
+                "realised": realised, "shards": shards, "eval_shards": eval_shards}
     tmp_manifest = out_dir / ".manifest.json.tmp"
     tmp_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(tmp_manifest, out_dir / "manifest.json")
     return manifest
 
 
+def dry_run_available(config: MixConfig, run_dir: str | None) -> dict[str, int]:
+    """Tokens per source for a plan without touching data: the config's `available_tokens`, else what the
+    run's encode stage counted (documents as bos ids eos)."""
+    from tokenizer.tokens import manifest, summarize
+
+    if config.available_tokens:
+        return {s: int(n) for s, n in config.available_tokens.items()}
+    encoded = manifest(run_dir) if run_dir else None
+    if encoded is None:
+        raise click.UsageError("--dry-run needs `available_tokens` in the mix config, or --run RUN with encoded "
+                               "tokens (`llama-data tokenizer encode --run RUN`)")
+    totals = summarize(encoded)
+    return {s: t["tokens"] + 2 * t["documents"] for s, t in totals.items()}
+
+
 @click.command()
 @click.option("--weights", "config_path", default=str(CONFIGS / "mix.yaml"), show_default=True,
               type=click.Path(dir_okay=False), help="Mix config: source weights, token budget, seq_len, seed.")
-@click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False),
-              help="Run directory (reads curated/ and tokenizer/).")
+@click.option("--run", "run_dir", default=None, type=click.Path(file_okay=False),
+              help="Run directory (reads curated/, tokenizer/ and tokens/, encoding when tokens/ is stale).")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output [default: RUN/mixed].")
-def mix(config_path, run_dir, out_dir):
-    """Tokenize, mix, pack and shuffle RUN/curated into Arrow token shards and a manifest."""
+@click.option("--dry-run", is_flag=True, help="Print the plan (tokens available, to draw, epochs) and stop.")
+def mix(config_path, run_dir, out_dir, dry_run):
+    """Plan, draw, shuffle and pack RUN's documents into Arrow token shards and a manifest."""
     try:
         config = load_config(config_path, MixConfig)
     except ConfigError as e:
         raise click.BadParameter(str(e), param_hint="'--weights'") from None
+    if dry_run:
+        try:
+            click.echo(format_plan(plan(config, dry_run_available(config, run_dir)), config))
+        except ValueError as e:
+            raise click.ClickException(str(e)) from None
+        return
+    if run_dir is None:
+        raise click.UsageError("Missing option '--run' (needed unless --dry-run).")
     out_dir = Path(out_dir or Path(run_dir) / "mixed")
+    start = time.time()
     try:
-        manifest = build_mix(config, run_dir, out_dir)
+        manifest = build_mix(config, run_dir, out_dir, log=click.echo)
     except (FileNotFoundError, ValueError) as e:
         raise click.ClickException(str(e)) from None
 
-    rows = sum(s["rows"] for s in manifest["shards"] + manifest["eval_shards"])
-    click.echo(f"wrote {len(manifest['shards'])} shards + {len(manifest['eval_shards'])} eval shards "
-               f"({rows:,} rows of {config.seq_len + 1} tokens, {manifest['dtype']}) to {out_dir}")
-    click.echo(f"{'source':<14}{'target':>8}{'realised':>10}{'tokens':>16}{'epochs':>8}")
+    rows = sum(s["rows"] for s in manifest["shards"])
+    eval_rows = sum(s["rows"] for s in manifest["eval_shards"])
+    click.echo(f"wrote {len(manifest['shards'])} shards ({rows:,} rows) + {len(manifest['eval_shards'])} eval shards "
+               f"({eval_rows:,} rows) of {config.seq_len + 1} {manifest['dtype']} tokens to {out_dir} "
+               f"in {time.time() - start:.1f}s")
+    click.echo(f"{'source':<14}{'target':>8}{'realised':>10}{'tokens':>16}{'epochs':>8}{'documents':>11}")
     for source, r in manifest["realised"].items():
-        click.echo(f"{source:<14}{r['target_share']:>8.2%}{r['share']:>10.2%}{r['tokens']:>16,}{r['epochs']:>8.2f}")
+        click.echo(f"{source:<14}{r['target_share']:>8.2%}{r['share']:>10.2%}{r['tokens']:>16,}{r['epochs']:>8.2f}"
+                   f"{r['documents']:>11,}")
         if r["epochs"] > WARN_EPOCHS:
             click.echo(f"warning: '{source}' is repeated {r['epochs']:.1f} times (more than {WARN_EPOCHS:g}): "
                        f"the budget is larger than its data supports", err=True)

@@ -144,3 +144,32 @@ def test_bad_weights_config_exits_2_and_writes_nothing(run, tmp_path):
     assert result.exit_code == 2
     assert "sequence_length" in result.stderr and str(config) in result.stderr
     assert not (tmp_path / "tokenizer").exists()
+
+
+# Inputs on which Hugging Face and sentencepiece part ways unless the model and its config agree: leading
+# whitespace (a dummy prefix), special tokens written in the text, byte fallback, digits, newlines.
+HF_TEXTS = ["Hello world", " leading space", "  two leading spaces", "\n\nnewline first", "\tTab first",
+            "<s> a literal bos, </s> eos and <unk>", "x<s>y", "In 2023 there were 1234567 llamas", "🦙 世界 naïve café",
+            "def f(x):\n    return x + 1\n", "trailing  double  spaces  ", "", " "]
+
+
+@pytest.mark.parametrize("class_name", ["LlamaTokenizer", "LlamaTokenizerFast", "AutoTokenizer"])
+def test_hugging_face_loads_the_folder_and_gives_sentencepiece_ids(run, class_name):
+    import transformers
+
+    hf = getattr(transformers, class_name).from_pretrained(str(run / "tokenizer"))
+    sp = load(run)
+    texts = HF_TEXTS + pq.read_table(run / "curated" / "github").column("text").to_pylist()[:50]
+    assert len(hf) == VOCAB
+    assert hf(texts, add_special_tokens=False)["input_ids"] == sp.encode(texts)
+    assert hf("Hello world")["input_ids"] == [sp.bos_id()] + sp.encode("Hello world")  # LLaMA: bos, no eos
+    assert [hf.decode(ids) for ids in sp.encode(texts)] == texts
+    assert (hf.bos_token_id, hf.eos_token_id, hf.unk_token_id) == (1, 2, 0)
+
+
+def test_no_dummy_prefix_so_a_document_starts_like_a_line_and_no_piece_holds_a_newline(run):
+    sp = load(run)
+    assert not sp.encode("llamas graze", out_type=str)[0].startswith("\u2581")
+    assert sp.encode("\nllamas graze")[1:] == sp.encode("llamas graze")
+    assert not any("\n" in sp.id_to_piece(i) for i in range(len(sp)))
+    assert sp.encode("\n", out_type=str) == ["<0x0A>"]

@@ -1,5 +1,7 @@
-"""`llama-data tokenizer ...`: train the SentencePiece model of a run."""
+"""`llama-data tokenizer ...`: train the SentencePiece model of a run and encode its documents with it."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -38,3 +40,40 @@ def train(run_dir, vocab_size, sample_chars, seed, weights):
     click.echo(f"{'source':<14}{'documents':>10}{'chars':>16}")
     for source, chars in summary["chars"].items():
         click.echo(f"{source:<14}{summary['documents'][source]:>10,}{chars:>16,}")
+
+
+@tokenizer.command(context_settings={"ignore_unknown_options": True})
+@click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False),
+              help="Run directory (reads curated/ and tokenizer/, writes tokens/).")
+@click.argument("beam_args", nargs=-1, type=click.UNPROCESSED)
+def encode(run_dir, beam_args):
+    """Encode RUN/curated into RUN/tokens with a Beam job (DirectRunner unless Beam options follow).
+
+    `llama-data mix` runs this itself when RUN/tokens is missing or stale."""
+    import time
+
+    from curation.schema import SOURCES
+    from pipelines.encode import run_encode
+
+    start = time.time()
+    sources = [s for s in SOURCES if (Path(run_dir) / "curated" / s).is_dir()]
+    if not sources:
+        raise click.ClickException(f"no curated sources in {Path(run_dir) / 'curated'}; run `llama-data curate` first")
+    try:
+        manifest = run_encode(run_dir, sources, beam_args)
+    except (FileNotFoundError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+    print_encoded(manifest, time.time() - start)
+
+
+def print_encoded(manifest: dict, seconds: float):
+    from tokenizer.tokens import summarize
+
+    totals = summarize(manifest)
+    mb = sum(t["text_bytes"] for t in totals.values()) / 1e6
+    click.echo(f"encoded {mb:,.1f} MB of text in {seconds:.1f}s ({mb / max(seconds, 1e-9):.2f} MB/s), "
+               f"{manifest['dtype']} ids")
+    click.echo(f"{'source':<14}{'parts':>6}{'documents':>11}{'tokens':>14}{'chars/token':>12}")
+    for source, t in totals.items():
+        click.echo(f"{source:<14}{t['parts']:>6}{t['documents']:>11,}{t['tokens']:>14,}"
+                   f"{t['chars'] / max(t['tokens'], 1):>12.2f}")

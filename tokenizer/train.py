@@ -1,7 +1,14 @@
 """Train the SentencePiece BPE tokenizer as the LLaMA paper does, on a mix-weighted sample of curated documents.
 
-The settings are those of LLaMA's own tokenizer.model: BPE, digits split into single digits, unknown characters
-decomposed into UTF-8 byte pieces, identity normalisation with whitespace kept as is, unk=0 bos=1 eos=2, no pad.
+The settings are those of LLaMA's own tokenizer.model (BPE, digits split into single digits, unknown characters
+decomposed into UTF-8 byte pieces, identity normalisation with whitespace kept as is, unk=0 bos=1 eos=2, no pad)
+with one change: no dummy prefix. LLaMA's model prepends "▁" to every input; Hugging Face's Llama tokenizer
+(a Metaspace pre-tokenizer) skips that prefix when the text already starts with a space, so the two disagree on
+every document that starts with whitespace. Without the prefix they agree on every input, a document's first
+word is encoded like a word at the start of any other line, and training lines look like encoded lines.
+Beside tokenizer.model we write the Hugging Face files that make `LlamaTokenizer(Fast).from_pretrained(folder)`
+give sentencepiece's ids exactly: no prefix space, and `<s>`/`</s>` written in a text read as text, not as
+special tokens (`split_special_tokens`), as sentencepiece does.
 Training is single-threaded on a sample chosen by a seeded hash of document ids, so the same curated data, weights
 and seed give a byte-identical tokenizer.model.
 """
@@ -9,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import time
@@ -26,7 +34,7 @@ TRAINER_SPEC = dict(
     byte_fallback=True,
     normalization_rule_name="identity",
     remove_extra_whitespaces=False,
-    add_dummy_prefix=True,
+    add_dummy_prefix=False,  # see the module docstring
     allow_whitespace_only_pieces=True,
     character_coverage=0.99995,
     max_sentence_length=MAX_SENTENCE_BYTES,
@@ -34,6 +42,16 @@ TRAINER_SPEC = dict(
     num_threads=1,  # deterministic output
     minloglevel=2,
 )
+
+
+# Hugging Face's view of the model: the LLaMA convention of bos added and eos not (`tok(text)` = [bos] + ids),
+# and with add_special_tokens=False exactly sentencepiece's ids.
+HF_TOKENIZER_CONFIG = {
+    "tokenizer_class": "LlamaTokenizer", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+    "pad_token": None, "add_bos_token": True, "add_eos_token": False, "legacy": False, "add_prefix_space": False,
+    "split_special_tokens": True, "clean_up_tokenization_spaces": False,
+}
+HF_SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
 
 
 def model_path(run_dir: str | Path) -> Path:
@@ -143,6 +161,8 @@ def train(run_dir: str | Path, weights: dict[str, float], vocab_size: int = 3200
     path = model_path(run_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(path.with_suffix(".vocab"), vocab.encode())
+    _write_atomic(path.parent / "tokenizer_config.json", (json.dumps(HF_TOKENIZER_CONFIG, indent=2) + "\n").encode())
+    _write_atomic(path.parent / "special_tokens_map.json", (json.dumps(HF_SPECIAL_TOKENS, indent=2) + "\n").encode())
     _write_atomic(path, model.getvalue())  # last: its presence means the tokenizer is complete
     return {"path": str(path), "vocab_size": len(processor), "chars": chars,
             "documents": {s: len(ids) for s, ids in chosen.items()}, "seconds": time.time() - start}

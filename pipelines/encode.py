@@ -1,0 +1,129 @@
+"""The encode stage: curated documents -> token ids, a Beam job with one element per curated Parquet part.
+
+The DoFn reads its part in record batches and encodes each batch with one sentencepiece call (a list of texts
+in, lists of ids out), then writes RUN/tokens/<source>/<part>.arrow atomically: an Arrow IPC file with columns
+`id` and `tokens` (list<uint16>: the document's ids, no bos/eos), in the part's document order, ready to be
+memory-mapped by the mix. RUN/tokens/manifest.json, written last, records the tokenizer's sha256 and every
+encoded part (with the size of the curated file it came from), so the mix can tell current tokens from stale ones
+(tokenizer/tokens.py reads them).
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+import apache_beam as beam
+
+from tokenizer.tokens import curated_inputs, token_dtype, tokens_dir
+
+BATCH_DOCS = 256  # documents per sentencepiece call and per Arrow record batch
+
+
+class EncodePart(beam.DoFn):
+    """Encodes one curated part (source, path) into tokens/<source>/<part>.arrow; yields the part's counts.
+
+    Documents are encoded line by line, in one sentencepiece call per batch, and the lines joined with the
+    newline's byte piece <0x0A>. That gives exactly the ids of encoding each document whole, because no piece
+    of our tokenizer holds a newline (training sentences are lines; checked in `setup`), and it is faster:
+    sentencepiece's BPE slows down on long inputs such as whole books.
+    """
+
+    def __init__(self, model: bytes, out_dir: str, total_parts: int):
+        self.model, self.out_dir, self.total_parts = model, out_dir, total_parts
+
+    def setup(self):
+        import sentencepiece as spm
+
+        self.sp = spm.SentencePieceProcessor(model_proto=self.model)
+        self.dtype = token_dtype(len(self.sp))
+        newline = self.sp.piece_to_id("<0x0A>")
+        no_newline_pieces = all("\n" not in self.sp.id_to_piece(i) for i in range(len(self.sp)))
+        self.newline = [newline] if newline != self.sp.unk_id() and no_newline_pieces else None
+        self.done = 0
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        if self.newline is None:
+            return self.sp.encode(texts, num_threads=1)
+        lines = [text.split("\n") for text in texts]
+        encoded = iter(self.sp.encode([line for doc in lines for line in doc], num_threads=1))
+        docs = []
+        for doc in lines:
+            ids = next(encoded)
+            for _ in range(len(doc) - 1):
+                ids += self.newline
+                ids += next(encoded)
+            docs.append(ids)
+        return docs
+
+    def process(self, item):
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        source, path = item
+        schema = pa.schema([("id", pa.string()), ("tokens", pa.list_(pa.from_numpy_dtype(np.dtype(self.dtype))))])
+        final = Path(self.out_dir) / source / f"{Path(path).stem}.arrow"
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(f".{final.name}.tmp")
+        docs = tokens = chars = size = 0
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+            for batch in pq.ParquetFile(path).iter_batches(columns=["id", "text"], batch_size=BATCH_DOCS):
+                texts = batch.column("text")
+                encoded = self.encode(texts.to_pylist())
+                lengths = np.fromiter(map(len, encoded), np.int32, len(encoded))
+                offsets = np.zeros(len(encoded) + 1, np.int32)
+                np.cumsum(lengths, out=offsets[1:])
+                flat = np.fromiter(itertools.chain.from_iterable(encoded), self.dtype, int(offsets[-1]))
+                column = pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat))
+                writer.write_batch(pa.record_batch([batch.column("id").cast(pa.string()), column], schema=schema))
+                docs, tokens = docs + len(encoded), tokens + int(offsets[-1])
+                chars += pc.sum(pc.utf8_length(texts)).as_py() or 0
+                size += pc.sum(pc.binary_length(texts)).as_py() or 0
+        os.replace(tmp, final)
+        self.done += 1
+        print(f"[encode] {source}/{final.name}: {docs:,} documents, {tokens:,} tokens "
+              f"({self.done}/{self.total_parts} parts on this worker)", file=sys.stderr, flush=True)
+        yield {"source": source, "path": f"{source}/{final.name}", "curated": Path(path).name,
+               "curated_bytes": os.path.getsize(path), "documents": docs, "tokens": tokens, "chars": chars,
+               "text_bytes": size}
+
+
+def write_manifest(out_dir: str, model_sha256: str, dtype: str, parts: list[dict]):
+    parts = sorted(parts, key=lambda p: p["path"])
+    manifest = {"tokenizer_sha256": model_sha256, "dtype": dtype, "document": "ids without bos/eos",
+                "parts": parts}
+    tmp = Path(out_dir) / ".manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
+    os.replace(tmp, Path(out_dir) / "manifest.json")
+
+
+def run_encode(run_dir: str | Path, sources, beam_args: tuple[str, ...] = ()) -> dict:
+    """Encode the curated parts of `sources` with RUN/tokenizer into RUN/tokens (replacing what was there);
+    return the manifest. Beam options (e.g. --runner=..., --direct_num_workers=N) pass through."""
+    import shutil
+
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from tokenizer.train import load, model_path
+
+    n_pieces = len(load(run_dir))  # a missing tokenizer fails first
+    model = model_path(run_dir).read_bytes()
+    inputs = curated_inputs(run_dir, sources)
+    out_dir = tokens_dir(run_dir)
+    shutil.rmtree(out_dir, ignore_errors=True)  # the stage owns RUN/tokens: a rerun replaces it
+    out_dir.mkdir(parents=True)
+    sha, dtype = hashlib.sha256(model).hexdigest(), token_dtype(n_pieces)
+    options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
+    with beam.Pipeline(options=options) as p:
+        _ = (p
+             | "Parts" >> beam.Create(inputs)
+             | "SpreadParts" >> beam.Reshuffle()
+             | "Encode" >> beam.ParDo(EncodePart(model, str(out_dir), len(inputs)))
+             | "AllParts" >> beam.combiners.ToList()
+             | "WriteManifest" >> beam.Map(lambda parts: write_manifest(str(out_dir), sha, dtype, parts)))
+    return json.loads((out_dir / "manifest.json").read_text())
