@@ -37,14 +37,17 @@ class TokenShards:
         self._starts = np.cumsum([0] + [len(b) for b in self._blocks])
 
     def _map(self, path: Path, rows: int) -> list[np.ndarray]:
-        reader = pa.ipc.open_file(pa.memory_map(str(path), "r"))
+        source = pa.memory_map(str(path), "r")
+        try:  # the mix writes Arrow IPC streams (the format of Hugging Face datasets); IPC files are read too
+            reader = pa.ipc.open_stream(source)
+        except pa.ArrowInvalid:
+            reader = pa.ipc.open_file(source)
         field = reader.schema.field("tokens") if "tokens" in reader.schema.names else None
         expected = pa.list_(pa.from_numpy_dtype(self.dtype), self.seq_len + 1)
         if field is None or field.type != expected:
             raise ValueError(f"{path}: expected a column 'tokens' of {expected}, got schema {reader.schema}")
         blocks = []
-        for b in range(reader.num_record_batches):
-            tokens = reader.get_batch(b).column("tokens")
+        for tokens in reader.read_all().column("tokens").chunks:
             flat = tokens.flatten().to_numpy(zero_copy_only=True)  # a view of the mapped file
             blocks.append(flat.reshape(len(tokens), self.seq_len + 1))
         if sum(len(block) for block in blocks) != rows:

@@ -5,6 +5,11 @@ Module and parameter names follow Meta's `llama/model.py`, so state-dict keys (`
 `layers.0.attention.wq.weight`, `layers.0.feed_forward.w1.weight`, `norm.weight`, `output.weight`) map one
 to one onto Meta's checkpoints. Parallelism and precision are applied from outside (see `run.py`).
 
+Training with targets returns the mean cross-entropy from a chunked loss (`ChunkedCrossEntropy`) that never
+holds the (tokens, vocab) logits at once: with LLaMA's 32000-token vocabulary the fp32 logits of a batch are the
+largest activation of the model (8 x 2048 tokens: 2.1 GB), several times over once softmax and its gradient are
+counted. Activation checkpointing is switched on from outside (`set_activation_checkpointing`).
+
 Weight init (the paper does not state one): GPT-2 / nanoGPT's, every weight matrix N(0, 0.02) and the two
 projections that write into the residual stream (`wo`, `w2`) N(0, 0.02 / sqrt(2 * n_layers)) so the
 residual's variance does not grow with depth; norm weights 1. Each layer initialises itself in
@@ -13,12 +18,14 @@ weights as soon as its `__init__` returns, so an init pass over the finished mod
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.checkpoint import CheckpointPolicy, checkpoint, create_selective_checkpoint_contexts, noop_context_fn
 
 
 @dataclass
@@ -35,9 +42,11 @@ class ModelArgs:
     max_seq_len: int = 2048
 
 
-# LLaMA Table 2 (vocab 32000 from the paper's tokenizer); "tiny" is for tests and the laptop demo.
+# LLaMA Table 2 (vocab 32000 from the paper's tokenizer). "tiny" is for tests and the laptop demo; "1B" is a
+# one-GPU size of the same shape (TinyLlama's dim, heads and depth, with LLaMA-1's full multi-head attention).
 PRESETS = {
     "tiny": ModelArgs(dim=128, n_layers=2, n_heads=4, multiple_of=32),
+    "1B": ModelArgs(dim=2048, n_layers=22, n_heads=32),
     "7B": ModelArgs(dim=4096, n_layers=32, n_heads=32),
     "13B": ModelArgs(dim=5120, n_layers=40, n_heads=40),
     "33B": ModelArgs(dim=6656, n_layers=60, n_heads=52),
@@ -123,15 +132,20 @@ class Attention(nn.Module):
         return self.wo(out.transpose(1, 2).reshape(bsz, seqlen, -1))
 
 
+def ffn_hidden_dim(args: ModelArgs) -> int:
+    """SwiGLU's hidden size: 2/3 of 4 * dim so it costs what a 4 * dim GELU MLP does, rounded up to multiple_of."""
+    hidden = int(2 * (4 * args.dim) / 3)
+    if args.ffn_dim_multiplier is not None:
+        hidden = int(args.ffn_dim_multiplier * hidden)
+    return args.multiple_of * ((hidden + args.multiple_of - 1) // args.multiple_of)
+
+
 class FeedForward(nn.Module):
-    """SwiGLU: w2(silu(w1 x) * w3 x), hidden 2/3 of 4*dim so it costs what a 4*dim GELU MLP does."""
+    """SwiGLU: w2(silu(w1 x) * w3 x)."""
 
     def __init__(self, args: ModelArgs):
         super().__init__()
-        hidden = int(2 * (4 * args.dim) / 3)
-        if args.ffn_dim_multiplier is not None:
-            hidden = int(args.ffn_dim_multiplier * hidden)
-        hidden = args.multiple_of * ((hidden + args.multiple_of - 1) // args.multiple_of)
+        hidden = ffn_hidden_dim(args)
         self.w1 = Linear(args.dim, hidden)
         self.w2 = Linear(hidden, args.dim, std=0.02 / math.sqrt(2 * args.n_layers))
         self.w3 = Linear(args.dim, hidden)
@@ -147,10 +161,87 @@ class TransformerBlock(nn.Module):
         self.attention = Attention(args)
         self.ffn_norm = RMSNorm(args.dim, args.norm_eps)
         self.feed_forward = FeedForward(args)
+        self.recompute = None  # set by set_activation_checkpointing
 
     def forward(self, x, freqs_cis):
+        if self.recompute is None or not torch.is_grad_enabled():
+            return self._forward(x, freqs_cis)
+        return checkpoint(self._forward, x, freqs_cis, use_reentrant=False, context_fn=self.recompute)
+
+    def _forward(self, x, freqs_cis):
         h = x + self.attention(self.attention_norm(x), freqs_cis)
         return h + self.feed_forward(self.ffn_norm(h))
+
+
+# Selective checkpointing (torchtitan's "op" mode) keeps what is expensive to recompute, the matmul and attention
+# outputs, and recomputes the cheap, memory-bound rest (norms, rotations, SwiGLU's gate) in backward.
+SAVED_OPS = {torch.ops.aten.mm.default, torch.ops.aten._scaled_dot_product_flash_attention.default,
+             torch.ops.aten._scaled_dot_product_efficient_attention.default,
+             torch.ops.aten._scaled_dot_product_cudnn_attention.default,
+             torch.ops.aten._scaled_dot_product_flash_attention_for_cpu.default}
+
+
+def _selective_policy(ctx, op, *args, **kwargs):
+    return CheckpointPolicy.MUST_SAVE if op in SAVED_OPS else CheckpointPolicy.PREFER_RECOMPUTE
+
+
+def set_activation_checkpointing(model: "Transformer", mode: str | None):
+    """Trade compute for memory in every block: "full" keeps only each block's input and recomputes the block
+    in backward (one more forward pass); "selective" keeps matmul and attention outputs; None stores all."""
+    if mode not in (None, "full", "selective"):
+        raise ValueError(f"activation checkpointing {mode!r}: expected None, 'full' or 'selective'")
+    for layer in model.layers:
+        layer.recompute = {None: None, "full": noop_context_fn,
+                           "selective": functools.partial(create_selective_checkpoint_contexts, _selective_policy)}[mode]
+
+
+class ChunkedCrossEntropy(torch.autograd.Function):
+    """Mean cross-entropy of the logits h @ weight.T against targets, `chunk` rows at a time.
+
+    Each chunk's logits live only while its loss and, when training, its gradients (softmax - onehot, times
+    h and weight) are computed, in the forward pass; backward only scales the stored gradients by the incoming
+    one. The arithmetic is that of F.cross_entropy(h @ weight.T): the same matmuls, nothing recomputed.
+    """
+
+    @staticmethod
+    def forward(ctx, h, weight, targets, chunk: int):
+        n = h.shape[0]
+        loss = torch.zeros((), dtype=torch.float32, device=h.device)
+        grads = any(ctx.needs_input_grad)
+        if grads:
+            grad_h = torch.empty_like(h)
+            grad_w = torch.zeros_like(weight, dtype=torch.float32)
+        for start in range(0, n, chunk):
+            hc, tc = h[start:start + chunk], targets[start:start + chunk, None]
+            logits = (hc @ weight.T).float()
+            lse = torch.logsumexp(logits, dim=-1, keepdim=True)
+            loss += (lse - logits.gather(1, tc)).sum()
+            if not grads:
+                continue
+            probs = logits.sub_(lse).exp_()  # softmax, in place of the logits
+            g = probs.scatter_add_(1, tc, torch.full_like(tc, -1, dtype=probs.dtype)).div_(n).to(weight.dtype)
+            grad_h[start:start + chunk] = g @ weight
+            grad_w += g.T @ hc
+        if grads:
+            ctx.save_for_backward(grad_h, grad_w.to(weight.dtype))
+        return loss / n
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        grad_h, grad_w = ctx.saved_tensors
+        return grad_h * grad_loss, grad_w * grad_loss, None, None
+
+
+class Output(Linear):
+    """The output layer. Given targets it returns the loss, not the logits: see ChunkedCrossEntropy. (Inside
+    this module's forward so that ZeRO-3, which gathers a module's weights around its forward, gathers it.)"""
+
+    chunk_tokens = 1024  # 1024 x 32000 fp32 logits: 131 MB live at a time
+
+    def forward(self, h, targets=None):
+        if targets is None:
+            return super().forward(h)
+        return ChunkedCrossEntropy.apply(h.flatten(0, 1), self.weight, targets.flatten(), self.chunk_tokens)
 
 
 class Transformer(nn.Module):
@@ -160,7 +251,7 @@ class Transformer(nn.Module):
         self.tok_embeddings = Embedding(args.vocab_size, args.dim)
         self.layers = nn.ModuleList(TransformerBlock(args) for _ in range(args.n_layers))
         self.norm = RMSNorm(args.dim, args.norm_eps)
-        self.output = Linear(args.dim, args.vocab_size)
+        self.output = Output(args.dim, args.vocab_size)
         # Not persistent: derived from args, and Meta's checkpoints do not hold it.
         self.register_buffer(
             "freqs_cis", precompute_freqs_cis(args.dim // args.n_heads, args.max_seq_len, args.rope_theta),
@@ -168,14 +259,12 @@ class Transformer(nn.Module):
         )
 
     def forward(self, tokens: torch.Tensor, targets: torch.Tensor | None = None):
-        """tokens (batch, seq) -> logits (batch, seq, vocab); with targets, (logits, mean cross-entropy)."""
+        """tokens (batch, seq) -> logits (batch, seq, vocab). With targets -> (None, mean cross-entropy): the
+        full logits are never formed (see ChunkedCrossEntropy)."""
         seqlen = tokens.shape[1]
         assert seqlen <= self.args.max_seq_len, f"sequence of {seqlen} > max_seq_len {self.args.max_seq_len}"
         h = self.tok_embeddings(tokens)
         for layer in self.layers:
             h = layer(h, self.freqs_cis[:seqlen])
-        logits = self.output(self.norm(h))
-        if targets is None:
-            return logits
-        loss = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten())
-        return logits, loss
+        out = self.output(self.norm(h), targets)
+        return out if targets is None else (None, out)

@@ -5,7 +5,11 @@ import math
 import pytest
 import torch
 
-from pretrain.model import PRESETS, ModelArgs, Transformer, apply_rotary_emb, precompute_freqs_cis
+import torch.nn.functional as F
+
+from pretrain.model import (PRESETS, ModelArgs, Output, Transformer, apply_rotary_emb, precompute_freqs_cis,
+                            set_activation_checkpointing)
+from pretrain.sizing import activation_bytes, flops_per_token
 
 TINY = ModelArgs(dim=64, n_layers=2, n_heads=4, vocab_size=256, multiple_of=16, max_seq_len=32)
 
@@ -68,8 +72,8 @@ def test_grouped_query_attention():
     assert attention.wq.weight.shape == (64, 64) and attention.wk.weight.shape == (16, 64)
     assert attention.wv.weight.shape == (16, 64)
     tokens = torch.randint(0, gqa.vocab_size, (3, 12))
-    logits, loss = model(tokens, tokens)
-    assert logits.shape == (3, 12, gqa.vocab_size) and torch.isfinite(loss)
+    logits, (none, loss) = model(tokens), model(tokens, tokens)
+    assert logits.shape == (3, 12, gqa.vocab_size) and none is None and torch.isfinite(loss)
     assert n_params(gqa) < n_params(TINY)
 
 
@@ -88,3 +92,79 @@ def test_init_scales_residual_projections_by_depth():
     for w in (model.layers[0].attention.wo.weight, model.layers[0].feed_forward.w2.weight):
         assert w.std().item() == pytest.approx(0.02 / 4, rel=0.05)
     assert model.norm.weight.eq(1).all()
+
+
+def gradients(model, tokens, loss_fn):
+    model.zero_grad()
+    loss_fn(model, tokens).backward()
+    return {name: p.grad.clone() for name, p in model.named_parameters()}
+
+
+def test_chunked_loss_matches_cross_entropy_of_full_logits(monkeypatch):
+    torch.manual_seed(0)
+    model = Transformer(TINY)
+    tokens = torch.randint(0, TINY.vocab_size, (3, 25))  # 72 targets: chunks of 32, 32 and 8
+    monkeypatch.setattr(Output, "chunk_tokens", 32)
+    chunked = gradients(model, tokens, lambda m, t: m(t[:, :-1], t[:, 1:])[1])
+    full = gradients(model, tokens, lambda m, t: F.cross_entropy(m(t[:, :-1]).flatten(0, 1), t[:, 1:].flatten()))
+    for name in full:
+        torch.testing.assert_close(chunked[name], full[name], rtol=1e-5, atol=1e-8, msg=name)
+    with torch.no_grad():
+        expected = F.cross_entropy(model(tokens[:, :-1]).flatten(0, 1), tokens[:, 1:].flatten())
+        torch.testing.assert_close(model(tokens[:, :-1], tokens[:, 1:])[1], expected)
+
+
+@pytest.mark.parametrize("mode", ["full", "selective"])
+def test_activation_checkpointing_gives_the_same_gradients(mode):
+    torch.manual_seed(0)
+    model = Transformer(TINY)
+    tokens = torch.randint(0, TINY.vocab_size, (2, 17))
+    loss = lambda m, t: m(t[:, :-1], t[:, 1:])[1]  # noqa: E731
+    stored = gradients(model, tokens, loss)
+    set_activation_checkpointing(model, mode)
+    recomputed = gradients(model, tokens, loss)
+    assert all(torch.equal(stored[k], recomputed[k]) for k in stored)
+    with pytest.raises(ValueError, match="'some'"):
+        set_activation_checkpointing(model, "some")
+
+
+def saved_activation_bytes(model, tokens):
+    """Bytes of the tensors autograd keeps for backward, weights excluded."""
+    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    saved = {}
+
+    def pack(t):
+        if t.untyped_storage().data_ptr() not in weights:
+            saved[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(tokens[:, :-1], tokens[:, 1:])
+    return sum(saved.values())
+
+
+def test_activation_estimate_matches_what_autograd_keeps():
+    args = dataclasses.replace(TINY, dim=128, n_heads=4, n_layers=3)
+    tokens = torch.randint(0, args.vocab_size, (2, 33))
+    measured = saved_activation_bytes(Transformer(args), tokens)
+    assert activation_bytes(args, 2, 32, "fp32") == pytest.approx(measured, rel=0.05)
+
+
+def test_flops_per_token_of_7B():
+    # 6 x 6.61B multiplying weights (all but the 131M-entry embedding table) + 12 x 32 x 4096 x 2048 (attention)
+    assert flops_per_token(PRESETS["7B"], 2048) == 6 * (6_738_415_616 - 32000 * 4096 - 65 * 4096) + 3_221_225_472
+
+
+def test_model_info_command_reports_7B_without_allocating_it():
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    run = CliRunner().invoke(main, ["model", "info", "--size", "7B", "--batch", "2", "--seq", "2048"])
+    assert run.exit_code == 0, run.output
+    assert "parameters        6,738,415,616" in run.output
+    assert "42.86 GFLOP per token" in run.output
+    assert "adam_states          75.31 GiB" in run.output  # 12 bytes per parameter: fp32 master, m and v
+    assert CliRunner().invoke(main, ["model", "info", "--size", "8B"]).exit_code == 2
+    from pretrain.cli import SIZES
+    assert set(SIZES) == set(PRESETS)
