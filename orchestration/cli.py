@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import click
 
+from orchestration.ccmodels import classifier, lm
 from orchestration.curate import curate
+from orchestration.dedup import dedup
 from orchestration.mix import mix
+from orchestration.plan import plan
 from orchestration.report import report
+from orchestration.run import run
 from orchestration.samples import samples
+from pretrain.cli import convert, model
 from tokenizer.cli import tokenizer
 
 
@@ -16,5 +21,5 @@ def main():
     """llama-data: the LLaMA pretraining-data recipe, from raw files to a trained model."""
 
 
-for command in (samples, curate, tokenizer, mix, report):
+for command in (samples, curate, dedup, tokenizer, mix, report, model, convert, run, plan, lm, classifier):
     main.add_command(command)

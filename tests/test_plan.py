@@ -1,0 +1,30 @@
+"""`llama-data plan`: the paper's scale from Table 1 and the measured throughputs of docs/BENCHMARKS.md."""
+import re
+
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.plan import benchmark_rates
+
+
+def test_plan_for_the_papers_budget():
+    result = CliRunner().invoke(main, ["plan", "--tokens", "1.4e12"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    # At the paper's budget and mix, the curated sizes are Table 1's disk sizes.
+    assert re.search(r"^commoncrawl\s+938\.0B\s+1\.10\s+3\.3 TB", out, re.M)
+    assert re.search(r"^wikipedia\s+63\.0B\s+2\.45\s+83\.0 GB", out, re.M)
+    # 1.4T tokens at 380 tokens/s/GPU: the paper's ~1.02M GPU-hours; mix rows of 2049 tokens in 65,536-row shards.
+    assert "1,023,392 A100-80GB GPU-hours" in out
+    assert re.search(r"^mix\s+2\.8 TB\s+10,426\s+683,260,127 rows of 2049", out, re.M)
+    # Curation core-hours are raw input over the benchmark's per-core MB/s.
+    rates = benchmark_rates()
+    books = re.search(r"^books\s+\S+\s+\S+\s+([\d.]+) GB\s+\d+%\s+([\d.]+) GB\s+([\d,]+)", out, re.M)
+    assert round(float(books[2]) * 1e3 / rates["books"]["mb_per_s"] / 3600) == int(books[3].replace(",", ""))
+
+
+def test_plan_rejects_a_bad_mix_config(tmp_path):
+    bad = tmp_path / "mix.yaml"
+    bad.write_text("weights: {c5: 1}\n")
+    result = CliRunner().invoke(main, ["plan", "--tokens", "1e9", "--mix", str(bad)])
+    assert result.exit_code == 2 and "weights.c5" in result.output and str(bad) in result.output

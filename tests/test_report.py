@@ -1,0 +1,62 @@
+"""`llama-data report RUN` on a run that trained: the text summary, and an HTML page whose every plot Chromium
+loads (Debian's chromium, installed here when missing)."""
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from test_run import cli, write_config
+
+PROBE = """<script>window.addEventListener("load", () => {
+  const imgs = [...document.images].map(i => ({src: i.getAttribute("src"), w: i.naturalWidth, alt: i.alt}));
+  const pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(imgs);
+  document.body.appendChild(pre);
+});</script></body>"""
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = shutil.which("chromium")
+    if path is None:
+        if os.geteuid() != 0:
+            pytest.fail("chromium is missing and only root can install it: run `apt-get install -y chromium`")
+        subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium",
+                       shell=True, check=True, capture_output=True, timeout=600)
+        path = shutil.which("chromium")
+    assert path, "apt-get installed chromium but it is not on PATH"
+    return path
+
+
+def test_report_page_draws_every_plot_in_chromium(tmp_path, chromium):
+    config = write_config(tmp_path / "cfg", train_steps=3)
+    run = tmp_path / "run"
+    cli("run", "--config", config, "--out", run)
+    out = cli("report", run)
+    assert "c4" in out and "wikipedia" in out and "checkpoint: " in out and "step-3" in out
+    expected = {"funnel.png", "drops.png", "lengths.png", "languages.png", "dedup.png", "mix.png", "training.png"}
+    assert f"({len(expected)} plots)" in out
+    assert {p.name for p in (run / "report").glob("*.png")} == expected
+    page = (run / "report" / "index.html").read_text()
+    assert "perplexity: no document carries meta.perplexity" in page  # said, not silently missing
+    assert "Sampling prop. (target)" in page and "Epochs" in page and "Disk size" in page  # Table 1 columns
+
+    # The page as a user opens it, plus a script that lists each image's natural width once loaded.
+    probe = run / "report" / "probe.html"
+    probe.write_text(page.replace("</body>", PROBE))
+    dom = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    images = json.loads(found[1].replace("&quot;", '"').replace("&amp;", "&"))
+    assert {i["src"] for i in images} == expected
+    assert all(i["w"] > 0 and i["alt"] for i in images), images
+
+    # Training curves come from the trainer's own lines in RUN/train.log.
+    log = (run / "train.log").read_text()
+    assert len(re.findall(r"^step \d+/3 loss ", log, re.M)) == 3

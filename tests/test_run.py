@@ -1,0 +1,130 @@
+"""`llama-data run`: the stage DAG on a small generated corpus: skip when done, resume after a kill, rerun what a
+config change affects, and the same bytes from the Dask runner on a 2-worker LocalCluster as from the DirectRunner."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.config import CONFIGS
+from orchestration.samples import make_samples
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = {"c4": 70, "wikipedia": 30}
+
+
+def write_config(folder: Path, inputs: Path | None = None, train_steps: int = 0) -> Path:
+    """A run of two sources: generated into RUN/samples, or read from `inputs`; with a train stage if steps."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mix = yaml.safe_load((CONFIGS / "mix.demo.yaml").read_text()) | {
+        "weights": SOURCES, "tokens": 12000, "seq_len": 64, "shard_rows": 32, "eval_fraction": 0.1}
+    (folder / "mix.yaml").write_text(yaml.safe_dump(mix))
+    (folder / "dedup.yaml").write_text("near: false\n")  # exact and URL dedup; near-dedup has its own tests
+    config = {"sources": {s: str(inputs / s) if inputs else None for s in SOURCES}, "mix": "mix.yaml",
+              "dedup": "dedup.yaml", "tokenizer": {"vocab_size": 400}, "seed": 0}
+    if not inputs:
+        config["samples"] = {"docs": 20}
+    if train_steps:
+        train = yaml.safe_load((CONFIGS / "train" / "tiny.yaml").read_text()) | {
+            "max_steps": train_steps, "log_every": 1, "checkpoint_every": train_steps, "micro_batch_size": 4}
+        (folder / "train.yaml").write_text(yaml.safe_dump(train))
+        config["train"] = {"config": "train.yaml", "launcher_args": ["--num_gpus", "1"]}
+    (folder / "run.yaml").write_text(yaml.safe_dump(config))
+    return folder / "run.yaml"
+
+
+def cli(*args, code=0):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def outputs(run: Path) -> dict:
+    """Every stage's recorded output files and their sha256, as the markers hold them."""
+    return {p.stem: json.loads(p.read_text())["outputs"] for p in sorted((run / ".done").glob("*.json"))}
+
+
+def test_rerun_skips_resumes_after_a_kill_and_reruns_what_changed(tmp_path):
+    config = write_config(tmp_path / "cfg")
+    first = tmp_path / "first"
+    out = cli("run", "--config", config, "--out", first)
+    assert "6 stage(s) ran" in out
+    done = outputs(first)
+    assert list(done) == ["curate.c4", "curate.wikipedia", "dedup", "mix", "samples", "tokenizer"]
+    assert "mixed/manifest.json" in done["mix"] and "curated/c4/part-00000-of-00001.parquet" in done["dedup"]
+
+    mtimes = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
+    out = cli("run", "--config", config, "--out", first)
+    assert "0 stage(s) ran, 6 already done; nothing to do" in out
+    assert {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()} == mtimes
+
+    # Killed once the first source is curated, then rerun: the same bytes as the uninterrupted run.
+    second = tmp_path / "second"
+    proc = subprocess.Popen([Path(sys.executable).parent / "llama-data", "run", "--config", str(config),
+                             "--out", str(second)], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    marker = second / ".done" / "curate.c4.json"
+    deadline = time.time() + 120
+    while not (marker.exists() and '"done"' in marker.read_text()) and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (second / ".done" / "mix.json").exists(), "the run finished before it could be interrupted"
+    out = cli("run", "--config", config, "--out", second)
+    assert "== curate.c4: done, skipped" in out and "== mix: running" in out
+    assert outputs(second) == done
+
+    # A bigger token budget changes the mix, and only the mix.
+    mix = yaml.safe_load((tmp_path / "cfg" / "mix.yaml").read_text()) | {"tokens": 16000}
+    (tmp_path / "cfg" / "mix.yaml").write_text(yaml.safe_dump(mix))
+    out = cli("run", "--config", config, "--out", first)
+    assert "1 stage(s) ran, 5 already done" in out and "== mix: running" in out
+    assert outputs(first)["mix"] != done["mix"] and outputs(first)["dedup"] == done["dedup"]
+
+    # --only and --from restrict the stages; --force reruns a finished one.
+    out = cli("run", "--config", config, "--out", first, "--only", "tokenizer", "--force")
+    assert "1 stage(s) ran, 0 already done" in out and outputs(first)["tokenizer"] == done["tokenizer"]
+    out = cli("run", "--config", config, "--out", first, "--from", "dedup")
+    assert "0 stage(s) ran, 3 already done" in out
+
+
+def test_dask_runner_on_a_local_cluster_writes_the_direct_runners_bytes(tmp_path):
+    from dask.distributed import LocalCluster
+
+    make_samples(tmp_path / "samples", 20, 3)
+    config = write_config(tmp_path / "cfg", inputs=tmp_path / "samples")
+    cli("run", "--config", config, "--out", tmp_path / "direct", "--only", "curate")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        assert len(cluster.workers) == 2
+        out = cli("run", "--config", config, "--out", tmp_path / "dask", "--only", "curate", "--runner", "dask",
+                  f"--dask_client_address={cluster.scheduler_address}")
+    assert "(--runner=orchestration.runners.DaskRunner)" in out and "2 stage(s) ran" in out
+
+    def files(run):
+        return {p.relative_to(run): p.read_bytes() for p in sorted((run / "curate").rglob("*")) if p.is_file()}
+
+    direct, dask = files(tmp_path / "direct"), files(tmp_path / "dask")
+    assert any(p.match("curated/c4/part-*.parquet") for p in direct)
+    assert any(p.match("rejects/wikipedia/*/part-*.parquet") for p in direct)
+    assert dask == direct
+
+
+def test_config_mistakes_exit_2_naming_key_and_file(tmp_path):
+    config = write_config(tmp_path / "cfg")
+    raw = yaml.safe_load(config.read_text())
+    bad = tmp_path / "cfg" / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw | {"beam": {"runner": "spork"}}))
+    out = cli("run", "--config", bad, "--out", tmp_path / "run", code=2)
+    assert "'beam.runner' must be one of direct, dask, flink, spark, dataflow" in out and str(bad) in out
+    bad.write_text(yaml.safe_dump(raw | {"sources": {"c4": None}}))
+    out = cli("run", "--config", bad, "--out", tmp_path / "run", code=2)
+    assert "'sources' lacks 'wikipedia'" in out and str(bad) in out
+    out = cli("run", "--config", config, "--out", tmp_path / "run", "--only", "mix", code=2)
+    assert "needs 'dedup', which has not finished" in out
+    assert not (tmp_path / "run" / ".done").exists()
