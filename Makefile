@@ -30,13 +30,17 @@ test: setup
 samples: setup
 	test -f $(SOURCES)/.complete || $(BIN)/llama-data samples make --out $(SOURCES) --docs $(DOCS) --seed $(SEED)
 
+# The commoncrawl step's models, trained on the English Wikipedia dump and the WARCs of SOURCES into $(RUN)/models,
+# and a copy of configs/curation.yaml that points there.
 crawl-shards: samples
-	for s in $(ALL_SOURCES); do $(BIN)/llama-data curate --source $$s --input $(SOURCES)/$$s --out $(RUN) || exit 1; done
+	$(BIN)/llama-data lm train --wiki '$(SOURCES)/wikipedia/enwiki-*' --lang en --out $(RUN)/models/lm/en
+	$(BIN)/llama-data lm cutoffs --model $(RUN)/models/lm/en --input $(SOURCES)/commoncrawl
+	$(BIN)/llama-data classifier train --wiki '$(SOURCES)/wikipedia/enwiki-*' --warc $(SOURCES)/commoncrawl --out $(RUN)/models/classifier/en.bin
+	$(BIN)/python -c 'from pathlib import Path; from orchestration.run import write_curation_with_models as w; w(Path("configs/curation.yaml"), Path("$(RUN)/models"), "en", Path("$(RUN)/curation.yaml"))'
+	for s in $(ALL_SOURCES); do $(BIN)/llama-data curate --source $$s --input $(SOURCES)/$$s --out $(RUN) --config $(RUN)/curation.yaml || exit 1; done
 
-demo: crawl-shards
-	$(BIN)/llama-data tokenizer train --run $(RUN) --vocab-size 2000
-	$(BIN)/llama-data mix --weights configs/mix.demo.yaml --run $(RUN)
-	$(BIN)/deepspeed --num_gpus 1 pretrain/run.py --config configs/train/tiny.yaml --data $(RUN)/mixed --out $(RUN)/checkpoints
+demo: setup
+	$(BIN)/llama-data run --config configs/run.sample.yaml --out $(RUN)
 	$(BIN)/llama-data report $(RUN)
 
 clean:

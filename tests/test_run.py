@@ -1,5 +1,6 @@
 """`llama-data run`: the stage DAG on a small generated corpus: skip when done, resume after a kill, rerun what a
-config change affects, and the same bytes from the Dask runner on a 2-worker LocalCluster as from the DirectRunner."""
+config change affects, the same bytes from the Dask runner on a 2-worker LocalCluster as from the DirectRunner, and
+the commoncrawl models trained by the run's `models` stage from its own inputs."""
 import json
 import os
 import signal
@@ -8,9 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import yaml
 from click.testing import CliRunner
 
+from curation.schema import get_meta
 from orchestration.cli import main
 from orchestration.config import CONFIGS
 from orchestration.samples import make_samples
@@ -19,17 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {"c4": 70, "wikipedia": 30}
 
 
-def write_config(folder: Path, inputs: Path | None = None, train_steps: int = 0) -> Path:
+def write_config(folder: Path, inputs: Path | None = None, train_steps: int = 0, sources=SOURCES, docs=20,
+                 **more) -> Path:
     """A run of two sources: generated into RUN/samples, or read from `inputs`; with a train stage if steps."""
     folder.mkdir(parents=True, exist_ok=True)
     mix = yaml.safe_load((CONFIGS / "mix.demo.yaml").read_text()) | {
-        "weights": SOURCES, "tokens": 12000, "seq_len": 64, "shard_rows": 32, "eval_fraction": 0.1}
+        "weights": sources, "tokens": 12000, "seq_len": 64, "shard_rows": 32, "eval_fraction": 0.1}
     (folder / "mix.yaml").write_text(yaml.safe_dump(mix))
     (folder / "dedup.yaml").write_text("near: false\n")  # exact and URL dedup; near-dedup has its own tests
-    config = {"sources": {s: str(inputs / s) if inputs else None for s in SOURCES}, "mix": "mix.yaml",
-              "dedup": "dedup.yaml", "tokenizer": {"vocab_size": 400}, "seed": 0}
+    config = {"sources": {s: str(inputs / s) if inputs else None for s in sources}, "mix": "mix.yaml",
+              "dedup": "dedup.yaml", "tokenizer": {"vocab_size": 400}, "seed": 0, **more}
     if not inputs:
-        config["samples"] = {"docs": 20}
+        config["samples"] = {"docs": docs}
     if train_steps:
         train = yaml.safe_load((CONFIGS / "train" / "tiny.yaml").read_text()) | {
             "max_steps": train_steps, "log_every": 1, "checkpoint_every": train_steps, "micro_batch_size": 4}
@@ -115,6 +119,34 @@ def test_dask_runner_on_a_local_cluster_writes_the_direct_runners_bytes(tmp_path
     assert dask == direct
 
 
+def test_models_stage_trains_the_commoncrawl_models_that_its_curation_uses(tmp_path):
+    # The bundled curation config names models/lm/en and models/classifier/en.bin, which do not exist: the run
+    # trains its own into RUN/models and curates commoncrawl with those.
+    config = write_config(tmp_path / "cfg", sources={"commoncrawl": 50, "wikipedia": 50}, docs=80,
+                          models={"lang": "en", "vocab_size": 400})
+    run = tmp_path / "run"
+    cli("run", "--config", config, "--out", run, "--only", "samples")
+    out = cli("run", "--config", config, "--out", run, "--only", "models")
+    assert "== models: finished" in out and "classifier of" in out
+    models = outputs(run)["models"]
+    assert {"models/lm/en/sp.model", "models/lm/en/lm.arpa", "models/lm/en/cutoffs.json",
+            "models/classifier/en.bin"} <= set(models)
+    cut = json.loads((run / "models" / "lm" / "en" / "cutoffs.json").read_text())
+    assert 0 < cut["head"] < cut["middle"]
+
+    out = cli("run", "--config", config, "--out", run, "--only", "curate.commoncrawl")
+    assert "== curate.commoncrawl: finished" in out and "perplexity" in out
+    rows = pq.read_table(run / "curate" / "curated" / "commoncrawl").to_pylist()
+    assert rows
+    for row in rows:
+        meta = get_meta(row)
+        assert meta["bucket"] in ("head", "middle") and meta["perplexity"] < cut["middle"]
+        assert meta["wiki_prob"] >= 0.25
+
+    out = cli("run", "--config", config, "--out", run, "--only", "models")
+    assert "== models: done, skipped" in out and outputs(run)["models"] == models
+
+
 def test_config_mistakes_exit_2_naming_key_and_file(tmp_path):
     config = write_config(tmp_path / "cfg")
     raw = yaml.safe_load(config.read_text())
@@ -125,6 +157,9 @@ def test_config_mistakes_exit_2_naming_key_and_file(tmp_path):
     bad.write_text(yaml.safe_dump(raw | {"sources": {"c4": None}}))
     out = cli("run", "--config", bad, "--out", tmp_path / "run", code=2)
     assert "'sources' lacks 'wikipedia'" in out and str(bad) in out
+    bad.write_text(yaml.safe_dump(raw | {"models": {"lang": "en"}}))
+    out = cli("run", "--config", bad, "--out", tmp_path / "run", code=2)
+    assert "'models' trains the commoncrawl models: needs sources.commoncrawl" in out
     out = cli("run", "--config", config, "--out", tmp_path / "run", "--only", "mix", code=2)
     assert "needs 'dedup', which has not finished" in out
     assert not (tmp_path / "run" / ".done").exists()
