@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN ?= runs/demo
-SOURCES ?= $(RUN)/samples
+CRAWL ?= runs/crawl
+GENERATED := runs/samples
+SOURCES ?= $(GENERATED)
 DOCS ?= 400
 SEED ?= 0
 ALL_SOURCES := commoncrawl c4 github wikipedia books arxiv stackexchange
@@ -28,16 +30,17 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 samples: setup
-	test -f $(SOURCES)/.complete || $(BIN)/llama-data samples make --out $(SOURCES) --docs $(DOCS) --seed $(SEED)
+	test -f $(GENERATED)/.complete || $(BIN)/llama-data samples make --out $(GENERATED) --docs $(DOCS) --seed $(SEED)
 
-# The commoncrawl step's models, trained on the English Wikipedia dump and the WARCs of SOURCES into $(RUN)/models,
-# and a copy of configs/curation.yaml that points there.
-crawl-shards: samples
-	$(BIN)/llama-data lm train --wiki '$(SOURCES)/wikipedia/enwiki-*' --lang en --out $(RUN)/models/lm/en
-	$(BIN)/llama-data lm cutoffs --model $(RUN)/models/lm/en --input $(SOURCES)/commoncrawl
-	$(BIN)/llama-data classifier train --wiki '$(SOURCES)/wikipedia/enwiki-*' --warc $(SOURCES)/commoncrawl --out $(RUN)/models/classifier/en.bin
-	$(BIN)/python -c 'from pathlib import Path; from orchestration.run import write_curation_with_models as w; w(Path("configs/curation.yaml"), Path("$(RUN)/models"), "en", Path("$(RUN)/curation.yaml"))'
-	for s in $(ALL_SOURCES); do $(BIN)/llama-data curate --source $$s --input $(SOURCES)/$$s --out $(RUN) --config $(RUN)/curation.yaml || exit 1; done
+# The curation jobs alone, on SOURCES (the generated corpus unless SOURCES=/data/raw names real data laid out as
+# <source>/...), into CRAWL. First the commoncrawl step's models, trained on the English Wikipedia dump and the
+# WARCs of SOURCES into $(CRAWL)/models, and a copy of configs/curation.yaml that points there.
+crawl-shards: setup $(if $(filter $(GENERATED),$(SOURCES)),samples)
+	$(BIN)/llama-data lm train --wiki '$(SOURCES)/wikipedia/enwiki-*' --lang en --out $(CRAWL)/models/lm/en
+	$(BIN)/llama-data lm cutoffs --model $(CRAWL)/models/lm/en --input $(SOURCES)/commoncrawl
+	$(BIN)/llama-data classifier train --wiki '$(SOURCES)/wikipedia/enwiki-*' --warc $(SOURCES)/commoncrawl --out $(CRAWL)/models/classifier/en.bin
+	$(BIN)/python -c 'from pathlib import Path; from orchestration.run import write_curation_with_models as w; w(Path("configs/curation.yaml"), Path("$(CRAWL)/models"), "en", Path("$(CRAWL)/curation.yaml"))'
+	for s in $(ALL_SOURCES); do $(BIN)/llama-data curate --source $$s --input $(SOURCES)/$$s --out $(CRAWL) --config $(CRAWL)/curation.yaml || exit 1; done
 
 demo: setup
 	$(BIN)/llama-data run --config configs/run.sample.yaml --out $(RUN)
