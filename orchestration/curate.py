@@ -81,7 +81,8 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     return merge_stats(run_dir)[source_name]
 
 
-def print_summary(stats: dict, seconds: float, run_dir: Path, out=sys.stdout) -> None:
+def print_summary(stats: dict, seconds: float, run_dir: Path, out=None) -> None:
+    out = out or sys.stdout  # looked up at call time, so click's test runner captures it
     name = stats["source"]
     print(f"\n{name}: {stats['files']} files, {stats['read']:,} documents read, {stats['kept']:,} kept "
           f"({stats['kept_chars']:,} chars) in {seconds:.1f}s", file=out)
