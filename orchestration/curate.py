@@ -19,6 +19,17 @@ DEFAULT_CONFIG = CONFIGS / "curation.yaml"
 
 def load_params(config_path: Path, source):
     """The source's thresholds from the `<source>:` section of the curation config (defaults if absent)."""
+    return from_dict(source.params, _load(config_path).get(source.name) or {}, str(config_path), f"{source.name}.")
+
+
+def load_limits(config_path: Path):
+    """The readers' bounds on hostile input from the config's `limits:` section (defaults if absent)."""
+    from pipelines.io import Limits
+
+    return from_dict(Limits, _load(config_path).get("limits") or {}, str(config_path), "limits.")
+
+
+def _load(config_path: Path) -> dict:
     import yaml
 
     try:
@@ -29,10 +40,10 @@ def load_params(config_path: Path, source):
         raise ConfigError(f"{config_path}: not valid YAML: {e}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{config_path}: top level must be a mapping of source -> thresholds")
-    unknown = sorted(set(raw) - set(SOURCES))
+    unknown = sorted(set(raw) - set(SOURCES) - {"limits"})
     if unknown:
-        raise ConfigError(f"{config_path}: unknown key '{unknown[0]}' (known: {', '.join(SOURCES)})")
-    return from_dict(source.params, raw.get(source.name) or {}, str(config_path), f"{source.name}.")
+        raise ConfigError(f"{config_path}: unknown key '{unknown[0]}' (known: limits, {', '.join(SOURCES)})")
+    return raw
 
 
 def merge_stats(run_dir: Path) -> dict:
@@ -64,7 +75,7 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
 
     logging.getLogger().addFilter(_QuietOptionalClients())
     source = get_source(source_name)
-    params = load_params(config_path, source)
+    params, file_limits = load_params(config_path, source), load_limits(config_path)
     paths = expand_input(input_path)
     if source.units is not None:
         paths = source.units(input_path, paths)
@@ -77,7 +88,7 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
 
     options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
     with beam.Pipeline(options=options) as p:
-        job.build(p, source, params, paths, str(run_dir), num_shards)
+        job.build(p, source, params, paths, str(run_dir), num_shards, file_limits)
     return merge_stats(run_dir)[source_name]
 
 

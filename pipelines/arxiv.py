@@ -18,7 +18,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from curation.schema import make_doc, reject, with_meta
 from curation.sources import arxiv
-from pipelines.io import expand_input, folder_units
+from pipelines.io import check_tar_end, expand_input, folder_units, limited, limits
 from pipelines.source import Source
 
 MAX_TEX_BYTES = 32 << 20  # all .tex of one e-print together (arXiv caps a whole submission at 50 MB)
@@ -37,7 +37,7 @@ def _content(f) -> io.BufferedReader:
     """The e-print's bytes, gunzipped if they start with the gzip magic; peek() lets the caller sniff them."""
     stream = io.BufferedReader(f)
     if stream.peek(2)[:2] == b"\x1f\x8b":
-        stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))
+        stream = limited(gzip.GzipFile(fileobj=stream), limits().max_decompressed_bytes)
     return stream
 
 
@@ -75,6 +75,7 @@ def _tex_files(f, single_name: str) -> dict[str, str]:
                 if total > MAX_TEX_BYTES:
                     raise _Rejected("too_large", f".tex files over {MAX_TEX_BYTES} bytes")
                 files[name] = _decode(tar.extractfile(member).read())
+        check_tar_end(tar)
     return files
 
 

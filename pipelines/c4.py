@@ -1,22 +1,26 @@
 """C4: JSON lines (`text`, `url`, `timestamp` or `date`), gzip'd or plain."""
 from __future__ import annotations
 
-import gzip
-import io
 import json
 
 from curation.lang import LanguageId
 from curation.schema import make_doc, reject
 from curation.sources import c4
+from pipelines.io import Oversized, open_decompressed, read_lines
 from pipelines.source import Source
 
 
 def read(path: str, f):
-    stream = gzip.open(f) if path.endswith(".gz") else f
-    for n, raw in enumerate(io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), 1):
+    """One document per JSON line; a line longer than the document limit is `too_large`, skipped unread."""
+    name = path.rsplit("/", 1)[-1]
+    for n, line in enumerate(read_lines(open_decompressed(path, f)), 1):
+        native = f"{name}:{n}"  # file name and line: stable wherever the files live
+        if isinstance(line, Oversized):
+            yield reject(make_doc("c4", native, "", path, bytes=line.size), "too_large")
+            continue
+        raw = line.decode("utf-8", errors="replace")
         if not raw.strip():
             continue
-        native = f"{path.rsplit('/', 1)[-1]}:{n}"  # file name and line: stable wherever the files live
         try:
             row = json.loads(raw)
             text, url = row["text"], row.get("url", "")

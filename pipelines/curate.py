@@ -14,7 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, reject, with_meta
-from pipelines.io import ReadFiles, WriteShards, safe_reason
+from pipelines.io import Limits, ReadFiles, WriteShards, safe_reason
 from pipelines.source import Source
 
 KEPT = "kept"
@@ -81,12 +81,13 @@ def _sum_pairs(pairs):
     return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
 
 
-def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: str, num_shards: int) -> None:
+def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: str, num_shards: int,
+          file_limits: Limits = Limits()) -> None:
     name = source.name
     records = (p
                | "Files" >> beam.Create(paths)
                | "SpreadFiles" >> beam.Reshuffle()
-               | "Read" >> beam.ParDo(ReadFiles(name, source.read, len(paths))))
+               | "Read" >> beam.ParDo(ReadFiles(name, source.read, len(paths), file_limits)))
     if source.assemble is not None:
         records = records | "Assemble" >> source.assemble()
     if source.prepare is not None and (prepare := source.prepare(params, paths)) is not None:

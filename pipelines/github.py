@@ -14,7 +14,6 @@ LICENSE after the code: until then the repository's text files are held in memor
 """
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -30,7 +29,7 @@ from apache_beam.io.filesystems import FileSystems
 from curation.schema import get_meta, make_doc, reject, with_meta
 from curation.sources import github
 from curation.text import exact_hash
-from pipelines.io import expand_input, folder_units
+from pipelines.io import Oversized, check_tar_end, expand_input, folder_units, open_decompressed, read_lines
 from pipelines.source import Source
 
 # Memory bounds of the reader, not curation thresholds (those are in GithubParams).
@@ -47,6 +46,7 @@ def _tar_members(f):
         for m in tar:
             if not m.isdir():
                 yield m.name, m.isfile(), m.size, lambda m=m: tar.extractfile(m).read(MAX_FILE_BYTES + 1)
+        check_tar_end(tar)
 
 
 def _zip_members(data: bytes):
@@ -128,15 +128,18 @@ def read(path: str, f):
             return
         members = _zip_members(data)
     else:
-        members = _tar_members(f)
+        members = _tar_members(open_decompressed(path, f))
     yield from _read_repo(repo, members)
 
 
 def _read_jsonl(path: str, f):
     """BigQuery export rows, one file each; the repository's license is the row's own."""
-    stream = gzip.open(f) if path.endswith(".gz") else f
     name = path.rsplit("/", 1)[-1]
-    for n, raw in enumerate(io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), 1):
+    for n, line in enumerate(read_lines(open_decompressed(path, f)), 1):
+        if isinstance(line, Oversized):
+            yield reject(make_doc("github", f"{name}:{n}", "", path, bytes=line.size), "too_large")
+            continue
+        raw = line.decode("utf-8", errors="replace")
         if not raw.strip():
             continue
         try:

@@ -24,26 +24,34 @@ from curation.lang import LanguageId
 from curation.schema import get_meta, make_doc, reject
 from curation.sources import stackexchange
 from curation.sources.stackexchange import ANSWER, QUESTION
+from pipelines.io import Oversized, limits, open_decompressed
 from pipelines.source import Source
 
 CHUNK = 1 << 20
-MAX_ROW_BYTES = 64 << 20  # a longer stretch without a tag is damage, not a row
 _SITE = re.compile(r"^[A-Za-z0-9.-]+")  # the folder name up to the first character a host name cannot have
 _STRUCTURE = re.compile(rb"\?xml\b.*\?>|/?posts\s*>|!--.*-->", re.S)
 _ROW = re.compile(rb"row\b.*/>", re.S)
 
 
-def _pieces(stream):
-    """The file cut before each `<`: every piece is one tag and the text after it (a byte-order mark dropped)."""
-    tail = stream.read(CHUNK).removeprefix(b"\xef\xbb\xbf")
+def _pieces(stream, max_bytes: int):
+    """The file cut before each `<`: every piece is one tag and the text after it (a byte-order mark dropped);
+    a piece longer than `max_bytes` comes as an `Oversized` of its start, and the rest of it is skipped unheld."""
+    tail, skipping = stream.read(CHUNK).removeprefix(b"\xef\xbb\xbf"), False
     while chunk := stream.read(CHUNK):
+        if skipping:
+            start = chunk.find(b"<")
+            if start < 0:
+                continue
+            tail, skipping = chunk[start + 1:], False
+            continue
         pieces = (tail + chunk).split(b"<")
         tail = pieces.pop()
         yield from pieces
-        if len(tail) > MAX_ROW_BYTES:
-            yield tail
-            tail = b""
-    yield from tail.split(b"<")
+        if len(tail) > max_bytes:
+            yield Oversized(tail[:100_000], len(tail))
+            tail, skipping = b"", True
+    if not skipping:
+        yield from tail.split(b"<")
 
 
 def _post(site: str, row: int, attrs: dict) -> dict:
@@ -70,7 +78,10 @@ def read(path: str, f):
         yield reject(make_doc("stackexchange", f"{folder}/{name}", "", path), "unsupported_file")
         return
     site, rows = site.group(), 0
-    for n, piece in enumerate(_pieces(f)):
+    for n, piece in enumerate(_pieces(open_decompressed(path, f), limits().max_document_bytes)):
+        if isinstance(piece, Oversized):
+            yield reject(_damaged(site, n, b"<" + piece.head, "a row longer than the document limit"), "too_large")
+            continue
         if piece.startswith(b"!DOCTYPE"):
             yield reject(make_doc("stackexchange", f"{site}/Posts.xml", "", path, site=site), "refused_doctype")
             return

@@ -10,7 +10,6 @@ A dump with a DOCTYPE is refused whole (`refused_doctype`): the dumps have none,
 """
 from __future__ import annotations
 
-import bz2
 import codecs
 import re
 import xml.etree.ElementTree as ET
@@ -18,10 +17,10 @@ from urllib.parse import quote
 
 from curation.schema import make_doc, reject
 from curation.sources import wikipedia as wp
+from pipelines.io import limits, open_decompressed
 from pipelines.source import Source
 
 CHUNK = 1 << 20
-MAX_PAGE_CHARS = 256 << 20  # a longer stretch without a page end is damage (enwiki's largest pages are ~3M)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 URL_SAFE = ";:@$!*(),/~'"  # what MediaWiki leaves unescaped in article paths
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -54,9 +53,11 @@ def _text_chunks(stream):
     yield decoder.decode(b"", final=True)
 
 
-def _split_pages(chunks):
-    """("header", text) for everything before the first page, then ("page", text) for each `<page>...</page>`
-    and ("damage", text) for a page without its end or text between pages that is not whitespace."""
+def _split_pages(chunks, max_page_chars: int):
+    """("header", text) for everything before the first page, then ("page", text) for each `<page>...</page>`,
+    ("damage", text) for a page without its end or text between pages that is not whitespace, and
+    ("too_large", text) for a stretch longer than `max_page_chars` without a page end (enwiki's largest pages are
+    ~3M characters)."""
     buf, header_done, scan = "", False, 0
     for chunk in chunks:
         buf += chunk
@@ -84,8 +85,8 @@ def _split_pages(chunks):
                 yield "page", buf[:end + len(_PAGE_END)]
                 buf, scan = buf[end + len(_PAGE_END):], 0
             else:
-                if len(buf) > MAX_PAGE_CHARS:
-                    yield "damage", buf
+                if len(buf) > max_page_chars:
+                    yield "too_large", buf[:1_000_000]
                     buf = ""
                 scan = max(0, len(buf) - len(_PAGE_END))
                 break
@@ -112,10 +113,10 @@ def _site(header: str) -> dict:
 
 
 def read(path: str, f):
-    stream = bz2.open(f) if path.endswith(".bz2") else f
+    stream = open_decompressed(path, f)
     name = path.rsplit("/", 1)[-1]
     site = None
-    for n, (kind, text) in enumerate(_split_pages(_text_chunks(stream))):
+    for n, (kind, text) in enumerate(_split_pages(_text_chunks(stream), limits().max_document_bytes)):
         if kind == "header":
             if "<!DOCTYPE" in text:
                 yield reject(make_doc("wikipedia", name, "", path), "refused_doctype")
@@ -130,6 +131,8 @@ def read(path: str, f):
                 yield _document(ET.fromstring(text), site)
             except (ET.ParseError, ValueError, KeyError) as e:
                 yield _damaged(name, path, n, text, str(e))
+        elif kind == "too_large":
+            yield reject(_damaged(name, path, n, text, "no page end within the document limit"), "too_large")
         else:
             yield _damaged(name, path, n, text, "not a complete page")
 
