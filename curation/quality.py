@@ -68,8 +68,8 @@ def gopher_problem(text: str) -> str | None:
         return "gopher_bullet_lines"
     if sum(line.endswith(("...", "…")) for line in lines) > 0.3 * len(lines):
         return "gopher_ellipsis_lines"
-    if sum(any(ch.isalpha() for ch in w) for w in words) < 0.8 * n:
+    if sum(w.isalpha() or any(map(str.isalpha, w)) for w in words) < 0.8 * n:  # fast path: all letters
         return "gopher_alpha_words"
-    if len(STOP_WORDS.intersection(w.lower() for w in words)) < 2:
+    if len(STOP_WORDS.intersection(text.lower().split())) < 2:
         return "gopher_stop_words"
     return None

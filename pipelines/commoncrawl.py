@@ -55,6 +55,29 @@ class _Broken:
 
 
 # ------------------------------------------------------------------------------------------ reading records
+LIST_SUFFIXES = (".paths", ".paths.gz")
+DEFAULT_ROOT = "s3://commoncrawl/"
+
+
+def units(input_path: str, paths: list[str]) -> list[str]:
+    """Common Crawl list files (`warc.paths.gz`, `wet.paths.gz`: one path a line, gzip'd or plain) named by the
+    input become the files they list; list files inside an input directory are skipped. A relative line is under
+    the root the list lies in (`ROOT/crawl-data/CC-MAIN-.../warc.paths.gz`, as in the bucket and its mirrors),
+    else under s3://commoncrawl/: Beam has no http(s) filesystem, so https://data.commoncrawl.org/ is not read."""
+    named = input_path.endswith(LIST_SUFFIXES) or any(ch in input_path for ch in "*?[")  # not a directory
+    out = []
+    for path in paths:
+        if not path.endswith(LIST_SUFFIXES):
+            out.append(path)
+        elif named:
+            root, sep, _ = path.rpartition("crawl-data/")
+            with FileSystems.open(path) as f:  # gzip by the .gz suffix
+                lines = [line.strip() for line in f.read().decode("utf-8").splitlines() if line.strip()]
+            out += [line if "://" in line or line.startswith("/") else (root if sep else DEFAULT_ROOT) + line
+                    for line in lines]
+    return out
+
+
 def read(path: str, f):
     head = f.read(2)
     if not head:
@@ -352,4 +375,4 @@ def prepare(params: CommonCrawlParams, paths: list[str]):
 
 
 SOURCE = Source(name="commoncrawl", read=read, make_curator=make_curator, params=CommonCrawlParams,
-                prepare=prepare)
+                prepare=prepare, units=units)

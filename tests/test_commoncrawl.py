@@ -144,3 +144,17 @@ def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
     assert wet["text"].startswith("Escopete - Biquipedia, a enciclopedia libre")
     dup = _rows(tmp_path / "rejects/commoncrawl/duplicate/part-00000-of-00001.parquet")
     assert {r["url"] for r in dup} == {"https://allenai.org/"}
+
+
+def test_gopher_rules_name_the_first_rule_broken():
+    from curation.quality import gopher_problem
+
+    good = "The river rises in the hills and flows to the sea with boats that carry wool. " * 5
+    assert gopher_problem(good) is None
+    assert gopher_problem("the river and the sea " * 5) == "gopher_word_count"
+    assert gopher_problem("a b of to the and " * 10) == "gopher_mean_word_length"
+    assert gopher_problem(good + " #river" * 10) == "gopher_symbol_ratio"
+    assert gopher_problem("\n".join(f"- {good}" for _ in range(3))) == "gopher_bullet_lines"
+    assert gopher_problem("\n".join([good] + ["and then the river..."] * 2)) == "gopher_ellipsis_lines"
+    assert gopher_problem(good + " 1234 567" * 40) == "gopher_alpha_words"
+    assert gopher_problem("Rivers rise in hills, flowing seaward; boats carry wool. " * 8) == "gopher_stop_words"

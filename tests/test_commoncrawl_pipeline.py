@@ -115,3 +115,25 @@ def test_boilerplate_shared_by_pages_is_removed_from_all_and_german_is_dropped(t
     kept = {r["url"]: r for r in pq.read_table(tmp_path / "run1" / "curated" / "commoncrawl").to_pylist()}
     assert nav not in kept["http://news.example/0"]["text"]  # shared within a.warc.gz
     assert nav in kept["http://news.example/2"]["text"]  # the only page with it in b.warc.gz
+
+
+def test_a_common_crawl_list_file_is_read_as_the_files_it_lists(tmp_path):
+    crawl = tmp_path / "mirror" / "crawl-data" / "CC-MAIN-2024-22"
+    (crawl / "segments").mkdir(parents=True)
+    for i in range(2):
+        (crawl / "segments" / f"{i}.warc.gz").write_bytes(page(f"http://list.example/{i}", html(PROSE * 3)))
+    other = tmp_path / "elsewhere.warc.gz"
+    other.write_bytes(page("http://list.example/abs", html(PROSE * 3)))
+    listed = "crawl-data/CC-MAIN-2024-22/segments/0.warc.gz\n\ncrawl-data/CC-MAIN-2024-22/segments/1.warc.gz\n"
+    (crawl / "warc.paths.gz").write_bytes(gzip.compress((listed + f"{other}\n").encode()))
+    (tmp_path / "warc.paths").write_text(listed)  # outside a crawl-data tree: relative to s3://commoncrawl/
+
+    from pipelines.commoncrawl import units
+    assert units(str(tmp_path / "warc.paths"), [str(tmp_path / "warc.paths")]) == [
+        "s3://commoncrawl/crawl-data/CC-MAIN-2024-22/segments/0.warc.gz",
+        "s3://commoncrawl/crawl-data/CC-MAIN-2024-22/segments/1.warc.gz"]
+    assert units(str(crawl), [str(crawl / "warc.paths.gz")]) == []  # a directory's list files are not inputs
+    (tmp_path / "cc.yaml").write_text(NO_MODELS)
+    stats = run_curation("commoncrawl", str(crawl / "warc.paths.gz"), tmp_path / "run", tmp_path / "cc.yaml")
+    assert (stats["files"], stats["read"], stats["kept"]) == (3, 3, 0)  # the same page thrice: its lines go
+    assert stats["dropped"] == {"too_short": 3}
