@@ -36,6 +36,7 @@ from curation.quality import RefClassifier
 from curation.schema import doc_id, get_meta, make_doc, reject, with_meta
 from curation.sources import commoncrawl as cc
 from orchestration.config import check
+from pipelines.io import DecompressionLimit, limits
 from pipelines.source import Source
 
 SP_MODEL, LM_MODEL, CUTOFFS = "sp.model", "lm.arpa", "cutoffs.json"  # a language model directory
@@ -105,8 +106,10 @@ def _plain(head: bytes, f):
 
 def _gunzip(head: bytes, f):
     """The decompressed bytes of a multi-member gzip stream. A corrupt member yields `_Broken` and reading
-    resumes at the next gzip header; a stream that ends inside a member yields `_Broken("truncated")`."""
+    resumes at the next gzip header; a stream that ends inside a member yields `_Broken("truncated")`.
+    Past `limits().max_decompressed_bytes` in all it raises DecompressionLimit (a gzip bomb)."""
     data, d, in_member = head, zlib.decompressobj(31), False
+    total, max_total = 0, limits().max_decompressed_bytes
     while True:
         if not data:
             data = f.read(CHUNK)
@@ -120,6 +123,9 @@ def _gunzip(head: bytes, f):
             data, d, in_member = _next_member(data[1:], f), zlib.decompressobj(31), False
             continue
         if out:
+            total += len(out)
+            if total > max_total:
+                raise DecompressionLimit(f"more than {max_total:,} bytes after decompression")
             yield out
         if d.eof:
             data, d, in_member = d.unused_data, zlib.decompressobj(31), False

@@ -121,3 +121,17 @@ def test_curation_runs_with_the_network_cut_off(tmp_path, monkeypatch):
     make_samples(tmp_path / "samples", docs=10, seed=0)
     stats = run_curation("c4", str(tmp_path / "samples" / "c4"), tmp_path / "run")
     assert stats["kept"] > 0 and "read_error" not in stats["dropped"]
+
+
+def test_a_warc_gzip_bomb_stops_at_the_limit_after_the_pages_before_it(tmp_path, samples_dir):
+    warc = (samples_dir / "commoncrawl_warc" / "whirlwind_CC-MAIN-2024-22.warc.gz").read_bytes()
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "bomb.warc.gz").write_bytes(warc + gzip.compress(b"\0" * (4 << 20)))  # one page, then 4 MiB of zeros
+    config = tmp_path / "curation.yaml"
+    config.write_text("limits: {max_decompressed_bytes: 1048576}\n"
+                      "commoncrawl: {perplexity_models: null, classifier_model: null, languages: [an]}\n")
+    stats = run_curation("commoncrawl", str(src), tmp_path / "run", config)
+    # The page before the bomb is read and judged (its language is not Aragonese to lid.176), the zeros start a
+    # record that cannot be parsed, and the file stops at the limit instead of inflating 4 MiB.
+    assert stats["dropped"] == {"lang": 1, "bad_record": 1, "decompression_limit": 1} and stats["read"] == 3
