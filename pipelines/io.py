@@ -178,6 +178,8 @@ class ReadFiles(beam.DoFn):
         else:
             if records == 0:
                 yield self._file_reject(path, "no_documents", "{}")
+        finally:
+            _reading.limits = None  # this job's limits never leak into a later reader in the same thread
         self.done += 1
         if self.done % max(1, self.total_files // 10) == 0 or self.done == self.total_files:
             print(f"[{self.source_name}] read {self.done}/{self.total_files} files, last {path} ({records:,} records)",
