@@ -4,6 +4,12 @@ It is the demo's input and the benchmarks' load generator, so it streams (N can 
 bounded and nothing holds the corpus in memory) and plants what the curation stages must handle: shared web
 boilerplate, near duplicates, other languages, junk, legacy charsets, licenses, markup. The same seed gives
 byte-identical files: every random choice comes from `random.Random`, and gzip and tar timestamps are fixed.
+
+The planted duplicates are listed in the manifest, per source under `duplicates`: groups of an original and
+its copies, each by native id (what `curation.schema.doc_id` hashes with the source) and URL, every copy with
+the exact Jaccard of its word 5-gram shingles to the original's (`curation.minhash`): 1.0 for C4's exact
+copies, 0.9-0.99 for Common Crawl's re-posted pages (one word replaced) and 0.92-0.97 for the books' revised
+editions (1% of words replaced). Planted copies of a page or row that curation drops are dropped with it.
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ from xml.sax.saxutils import escape
 
 import click
 
+from curation.minhash import jaccard, shingle_set
 from orchestration.samples_words import (
     CODE_NOUNS, CODE_VERBS, EN_ADJECTIVES, EN_ADVERBS, EN_CONJUNCTIONS, EN_FIRST_NAMES, EN_NAMES, EN_NOUNS,
     EN_OPENERS, EN_PLURALS, EN_PREPOSITIONS, EN_VERBS, FOREIGN, GUTENBERG_NEW_FOOTER, GUTENBERG_NEW_HEADER,
@@ -205,6 +212,12 @@ def _edit(rng: Random, text: str, share: float) -> str:
     return " ".join(words)
 
 
+def _plant(groups: dict, original: dict, copy: dict, similarity: float) -> None:
+    """Record a planted copy in its original's group; members are {"native_id", "url"} dicts."""
+    group = groups.setdefault(original["native_id"], {"original": original, "copies": []})
+    group["copies"].append(copy | {"jaccard": similarity})
+
+
 def _wrap(text: str, width: int = 70) -> list[str]:
     """Greedy hard wrap as in Gutenberg texts (textwrap is needlessly slow for megabytes)."""
     lines, line = [], ""
@@ -322,14 +335,36 @@ def _html(site: dict, article: dict, byline: str, charset: str) -> bytes:
     return page.encode(charset, "xmlcharrefreplace")
 
 
+def _repost(rng: Random, paragraphs: list[str], copy: int) -> list[str]:
+    """The paragraphs of a re-posted article: each broken into two lines after its `copy`-th sentence (so that
+    no line equals one of the original or of its other copy, and CCNet's line dedup keeps them all), and one
+    word of paragraph `copy - 1` replaced: a bounded edit, a few word 5-grams of the whole article."""
+    lines = []
+    for k, paragraph in enumerate(paragraphs):
+        if k == (copy - 1) % len(paragraphs):
+            words = paragraph.split(" ")
+            at = rng.choice([j for j, w in enumerate(words) if w.isalpha()])
+            words[at] = rng.choice([a for a in EN_ADJECTIVES if a != words[at]])
+            paragraph = " ".join(words)
+        ends = [m.start() for m in re.finditer(r"\. ", paragraph) if not paragraph[:m.start()].endswith("Dr")]
+        cut = ends[copy - 1]
+        lines += [paragraph[:cut + 1], paragraph[cut + 2:]]
+    return lines
+
+
 def _cc_page(rng: Random, i: int, sites: list[dict], recent: deque, html_only: bool) -> dict:
-    """One crawled page: status, content type, body bytes, its text lines and language (None for junk)."""
+    """One crawled page: status, content type, body bytes, its text lines and language (None for junk).
+
+    English articles go into `recent`; a near duplicate re-posts one of them on another URL of its site (title,
+    byline and charset kept, see `_repost`), and `page["original"]` is that article's entry. An article is
+    re-posted at most twice."""
     kinds = {k: w for k, w in PAGE_KINDS.items() if not html_only or k not in ("not_found", "redirect", "pdf", "png")}
     kind = _pick(rng, i, kinds)
     if kind == "near_duplicate" and not recent:
         kind = "english"
     lang = FOREIGN_LANGS[i % 3] if kind == "foreign" else "en"
-    site = rng.choice([s for s in sites if s["lang"] == lang])
+    original = rng.choice(recent) if kind == "near_duplicate" else None
+    site = original["site"] if original else rng.choice([s for s in sites if s["lang"] == lang])
     url = f"https://{site['domain']}/{rng.choice(('news', 'blog', 'articles', 'p'))}/{i}-{rng.getrandbits(24):x}"
     page = {"kind": kind, "url": url, "status": "200 OK", "headers": [], "lang": None, "text": None}
     if kind in ("pdf", "png"):
@@ -344,19 +379,26 @@ def _cc_page(rng: Random, i: int, sites: list[dict], recent: deque, html_only: b
             page["status"] = "404 Not Found"
             body = b"<html><body><h1>404 Not Found</h1><p>The requested URL was not found.</p></body></html>\n"
         return page | {"type": "text/html; charset=UTF-8", "body": body}
-    if kind == "junk":
-        article = _junk(rng)
-    elif kind == "near_duplicate":
-        original = rng.choice(recent)
-        article = original | {"paragraphs": [_edit(rng, p, 0.03) for p in original["paragraphs"]]}
+    if original:
+        original["copies"] += 1
+        if original["copies"] == 2:
+            recent.remove(original)
+        article = original["article"] | {"paragraphs": _repost(rng, original["article"]["paragraphs"],
+                                                               original["copies"])}
+        charset, byline = original["charset"], original["byline"]
+        page["original"] = original
+        page["jaccard"] = round(jaccard(*(shingle_set(" ".join(a["paragraphs"])) for a in (original["article"],
+                                                                                           article))), 4)
     else:
-        article = _article(rng, lang)
-        if lang == "en":
-            recent.append(article)
-    charset = _pick(rng, i, {"UTF-8": 88, "windows-1252": 6, "iso-8859-1": 6})
-    accented = charset != "UTF-8" or rng.random() < 0.2  # legacy-charset pages always carry accents
-    author = rng.choice(ACCENTED_NAMES) if accented else f"{rng.choice(EN_FIRST_NAMES)} {rng.choice(EN_NAMES)}"
-    byline = f"{author} | {_when(rng, 2022):%B %d, %Y}"
+        article = _junk(rng) if kind == "junk" else _article(rng, lang)
+        charset = _pick(rng, i, {"UTF-8": 88, "windows-1252": 6, "iso-8859-1": 6})
+        accented = charset != "UTF-8" or rng.random() < 0.2  # legacy-charset pages always carry accents
+        author = rng.choice(ACCENTED_NAMES) if accented else f"{rng.choice(EN_FIRST_NAMES)} {rng.choice(EN_NAMES)}"
+        byline = f"{author} | {_when(rng, 2022):%B %d, %Y}"
+        if kind != "junk" and lang == "en":
+            page["entry"] = {"article": article, "site": site, "charset": charset, "byline": byline, "url": url,
+                             "copies": 0}
+            recent.append(page["entry"])
     return page | {"type": f"text/html; charset={charset}", "body": _html(site, article, byline, charset),
                    "lang": article["lang"], "text": "\n".join(_page_text(site, article, byline))}
 
@@ -383,7 +425,15 @@ def _commoncrawl(out: Path, n: int, rng: Random, tick) -> dict:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    sites, recent, kinds, files, cited = _sites(rng), deque(maxlen=20), Counter(), [], []
+    sites, recent, kinds, files, cited, groups = _sites(rng), deque(maxlen=20), Counter(), [], [], {}
+
+    def planted(page: dict, native_id: str) -> None:
+        if "entry" in page:
+            page["entry"]["native_id"] = native_id
+        if "original" in page:
+            original = {k: page["original"][k] for k in ("native_id", "url")}
+            _plant(groups, original, {"native_id": native_id, "url": page["url"]}, page["jaccard"])
+
     n_wet = n // 5
     n_warc = n - n_wet
     for start in range(0, n_warc, PER_FILE):
@@ -398,6 +448,7 @@ def _commoncrawl(out: Path, n: int, rng: Random, tick) -> dict:
                     cited.append(page["url"])  # the English Wikipedia cites it in a <ref>
                 date = f"{_when(rng, 2023):%Y-%m-%dT%H:%M:%SZ}"
                 request_id, response_id = _uuid(rng), _uuid(rng)
+                planted(page, response_id)
                 host, path = page["url"][8:].split("/", 1)
                 common = {"WARC-Date": date, "WARC-Warcinfo-ID": info_id}
                 request = StatusAndHeaders(f"GET /{path} HTTP/1.1", [
@@ -435,6 +486,7 @@ def _commoncrawl(out: Path, n: int, rng: Random, tick) -> dict:
                 text = page["text"].encode()
                 headers = {"WARC-Date": f"{_when(rng, 2023):%Y-%m-%dT%H:%M:%SZ}", "WARC-Record-ID": _uuid(rng),
                            "WARC-Refers-To": _uuid(rng)}
+                planted(page, headers["WARC-Record-ID"])
                 if page["lang"]:
                     headers["WARC-Identified-Content-Language"] = ISO3[page["lang"]]
                 writer.write_record(writer.create_warc_record(
@@ -444,7 +496,7 @@ def _commoncrawl(out: Path, n: int, rng: Random, tick) -> dict:
         files.append(name)
     return {"files": files, "documents": n, "responses": n_warc, "wet_records": n_wet,
             "warc_files": warc_files, "wet_files": len(files) - warc_files, "kinds": dict(sorted(kinds.items())),
-            "cited_by_wikipedia": cited}
+            "cited_by_wikipedia": cited, "duplicates": list(groups.values())}
 
 
 # ----------------------------------------------------------------------------------------------- C4
@@ -463,16 +515,18 @@ C4_KINDS = {"clean": 74, "no_punctuation": 5, "lorem_ipsum": 3, "javascript": 3,
 
 def _c4(out: Path, n: int, rng: Random, tick) -> dict:
     """C4-style json.gz shards; mostly clean English with the noise C4's rules were written against."""
-    n_files, kinds, recent, files = max(1, -(-n // PER_FILE)), Counter(), deque(maxlen=50), []
+    n_files, kinds, recent, files, groups = max(1, -(-n // PER_FILE)), Counter(), deque(maxlen=50), [], {}
     for k in range(n_files):
         name = f"c4-train.{k:05d}-of-{n_files:05d}.json.gz"
         with _gzip(out / name) as gz:
             for i in range(k * PER_FILE, min(n, (k + 1) * PER_FILE)):
+                member = {"native_id": f"{name}:{i - k * PER_FILE + 1}"}  # the reader's file name and line
                 kind = _pick(rng, i, C4_KINDS)
                 if kind == "duplicate" and not recent:
                     kind = "clean"
                 if kind == "duplicate":
-                    row = rng.choice(recent)
+                    row, original = rng.choice(recent)
+                    _plant(groups, original, member | {"url": row["url"]}, 1.0)
                 else:
                     prose = Prose(rng, rng.choice(FOREIGN_LANGS) if kind == "foreign" else "en")
                     lines = [prose.paragraph(2, 6) for _ in range(rng.randint(2, 6))]
@@ -480,12 +534,12 @@ def _c4(out: Path, n: int, rng: Random, tick) -> dict:
                         lines.insert(rng.randrange(len(lines) + 1), rng.choice(C4_NOISE[kind]))
                     row = {"text": "\n".join(lines), "url": f"https://{_name(i, 11).lower()}.com/{prose.noun()}-{i}",
                            "timestamp": f"{_when(rng, 2019):%Y-%m-%dT%H:%M:%SZ}"}
-                    recent.append(row)
+                    recent.append((row, member | {"url": row["url"]}))
                 kinds[kind] += 1
                 gz.write((json.dumps(row, ensure_ascii=False) + "\n").encode())
                 tick()
         files.append(name)
-    return {"files": files, "documents": n, "kinds": dict(sorted(kinds.items()))}
+    return {"files": files, "documents": n, "kinds": dict(sorted(kinds.items())), "duplicates": list(groups.values())}
 
 
 # ----------------------------------------------------------------------------------------------- GitHub
@@ -806,7 +860,7 @@ def _book_body(rng: Random, lang: str, title: str, author: str) -> str:
 
 def _books(out: Path, n: int, rng: Random, tick) -> dict:
     """Project Gutenberg texts in the new and old header styles, some CRLF or with a BOM, a few re-editions."""
-    files, kinds, previous = [], Counter(), None
+    files, kinds, previous, groups = [], Counter(), None, {}
     for i in range(n):
         number = 10000 + 3 * i + rng.randrange(3)
         kind = _pick(rng, i, {"english": 87, "near_duplicate": 5, "foreign": 8})
@@ -833,10 +887,13 @@ def _books(out: Path, n: int, rng: Random, tick) -> dict:
         if rng.random() < 0.3:
             text = text.replace("\n", "\r\n")
         name = f"pg{number:05d}.txt"
+        if edition:
+            _plant(groups, {"native_id": f"pg{previous[3]:05d}.txt"}, {"native_id": name},
+                   round(jaccard(shingle_set(previous[2]), shingle_set(body)), 4))
         (out / name).write_bytes(("\ufeff" if rng.random() < 0.15 else "").encode() + text.encode())
         files.append(name)
         tick()
-    return {"files": files, "documents": n, "kinds": dict(sorted(kinds.items()))}
+    return {"files": files, "documents": n, "kinds": dict(sorted(kinds.items())), "duplicates": list(groups.values())}
 
 
 # ----------------------------------------------------------------------------------------------- arXiv
