@@ -5,10 +5,11 @@ Page records are read as documents: a WARC `response` (a 200 HTML one becomes te
 as `http_status` or `not_html`), a `revisit` (no payload of its own: `revisit`) and a WET `conversion`.
 warcinfo, request, metadata and resource records describe the crawl rather than pages and are not read.
 
-Damage costs only the records it touches. The file is cut into records here (not by warcio, which stops at
-the first error): a corrupt gzip member resumes at the next member (`corrupt_gzip`), a cut-off file ends
-with `truncated`, a record bigger than MAX_RECORD_BYTES is skipped without being held (`too_large`), a file
-that is neither gzip nor WARC is `not_warc`, an empty one `empty_file`. Memory is bounded by one record.
+Damage costs only the records it touches. The file is cut into records, and their WARC and HTTP headers
+parsed, here (not by warcio, which stops at the first error): a corrupt gzip member resumes at the next member
+(`corrupt_gzip`), a cut-off file ends with `truncated`, a record bigger than MAX_RECORD_BYTES is skipped without
+being held (`too_large`), a file that is neither gzip nor WARC is `not_warc`, an empty one `empty_file`. Memory
+is bounded by one record.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import numpy as np
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
-from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
 from curation import linededup
 from curation.lang import LanguageId
@@ -95,7 +96,7 @@ def read(path: str, f):
         if broken:
             yield _file_reject(path, broken, offset, **_header_fields(record))
         elif _warc_type(record) in PAGE_TYPES:
-            yield _document(path, offset, next(iter(ArchiveIterator(io.BytesIO(record)))))
+            yield _document(path, offset, record)
 
 
 def _plain(head: bytes, f):
@@ -220,32 +221,89 @@ def _file_reject(path: str, reason: str, offset: int, **meta) -> dict:
                                                            **meta)["meta"], "reason": reason}
 
 
-def _document(path: str, offset: int, record) -> dict:
-    headers = record.rec_headers
-    record_id = headers.get_header("WARC-Record-ID")
-    content_type = _content_type(record)
-    meta = {"warc_date": headers.get_header("WARC-Date"), "record_id": record_id,
-            "digest": headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
+def _headers(data: bytes, start: int = 0) -> tuple[str, dict[str, str], int]:
+    """(status line, {lower-case name: first value}, offset past the blank line) of a header block, read as
+    warcio reads one: lines end at LF, values are left-stripped, continuation lines join their header, a line
+    is UTF-8 or else ISO-8859-1; without a blank line the block runs to the end of `data`."""
+    end = data.find(b"\r\n\r\n", start, start + MAX_HEADER_BYTES)
+    try:  # the usual block: UTF-8 (ASCII), CRLF lines, no blank line before its end
+        lines = data[start:end].decode("utf-8").split("\n") if end >= 0 else None
+    except UnicodeDecodeError:
+        lines = None
+    if lines is not None and all(line.strip() for line in lines):
+        lines, pos = [line.rstrip() for line in lines], end + 4
+    else:
+        lines, pos = _lines(data, start)
+    fields, current = {}, None
+    for line in lines[1:]:
+        if line[0] in " \t":
+            if current is not None:
+                current[1] += line
+            continue
+        name, sep, value = line.partition(":")
+        current = [name.rstrip(" \t").lower(), value.lstrip()] if sep else None
+        if current is not None:
+            fields.setdefault(current[0], current)
+    return (lines[0] if lines else ""), {k: v[1] for k, v in fields.items()}, pos
+
+
+def _lines(data: bytes, start: int) -> tuple[list[str], int]:
+    """The header lines from `start` up to a blank one, each decoded on its own, and the offset past it."""
+    lines, pos, n = [], start, len(data)
+    while pos < n:
+        i = data.find(b"\n", pos)
+        i = n if i < 0 else i + 1
+        raw, pos = data[pos:i], i
+        try:
+            line = raw.decode("utf-8").rstrip()
+        except UnicodeDecodeError:
+            line = raw.decode("iso-8859-1").rstrip()
+        if not line:
+            break
+        lines.append(line)
+    return lines, pos
+
+
+def _document(path: str, offset: int, record: bytes) -> dict:
+    """A page record as a document. Headers are parsed here (as warcio does, see `_headers`); only a payload
+    with a Transfer- or Content-Encoding goes through warcio's decoding readers."""
+    _, headers, body_start = _headers(record)
+    rec_type = headers.get("warc-type", "").lower()
+    uri = headers.get("warc-target-uri") or ""
+    if uri.startswith("<") and uri.endswith(">"):  # Wget 1.19's bracketed URIs, as warcio corrects them
+        uri = uri[1:-1]
+    uri = uri.replace(" ", "%20")
+    http, status = None, None  # no HTTP part; {} for an empty one
+    if rec_type in ("response", "revisit") and uri.startswith(("http:", "https:")) and body_start < len(record):
+        statusline, http, body_start = _headers(record, body_start)
+        protocol, _, rest = statusline.partition(" ")
+        if statusline and not protocol.startswith(("HTTP/1.0", "HTTP/1.1")):
+            raise ValueError(f"Expected Status Line starting with HTTP/1.0 or HTTP/1.1 - Found: {statusline}")
+        if statusline or http:
+            status = rest.strip().split(" ", 1)[0]
+    record_id = headers.get("warc-record-id")
+    content_type = (headers.get("content-type") if http is None
+                    else http.get("content-type") or headers.get("warc-identified-payload-type"))
+    meta = {"warc_date": headers.get("warc-date"), "record_id": record_id,
+            "digest": headers.get("warc-payload-digest") or headers.get("warc-block-digest"),
             "content_type": content_type, "warc_file": path, "offset": offset}
 
     def doc(text: str = "", **more) -> dict:
-        return make_doc("commoncrawl", record_id, text, headers.get_header("WARC-Target-URI") or "",
-                        **meta, **more)
+        return make_doc("commoncrawl", record_id, text, uri, **meta, **more)
 
-    if record.rec_type == "revisit":
+    if rec_type == "revisit":
         return reject(doc(), "revisit")
-    if record.rec_type == "conversion":  # WET: UTF-8 text extracted by Common Crawl
-        body = record.content_stream().read()
+    if rec_type == "conversion":  # WET: UTF-8 text extracted by Common Crawl
+        body = record[body_start:]
         if cc.looks_binary(body):
             return reject(doc(), "binary")
         return doc(body.decode("utf-8", errors="replace").strip())
-    status = record.http_headers.get_statuscode() if record.http_headers else None
     if status is not None and status != "200":
         return reject(doc(http_status=status), "http_status")
     media_type, charset = cc.parse_content_type(content_type)
     if media_type not in cc.HTML_TYPES:
         return reject(doc(), "not_html")
-    body = record.content_stream().read()
+    body = _payload(record[body_start:], http)
     if cc.looks_binary(body):
         return reject(doc(), "binary")
     html, encoding = cc.decode_html(body, charset)
@@ -254,12 +312,18 @@ def _document(path: str, offset: int, record) -> dict:
     return doc(cc.html_to_text(html), encoding=encoding)
 
 
-def _content_type(record) -> str | None:
-    """The payload's type: the HTTP header, else Common Crawl's sniffed type; a non-HTTP record's own."""
-    if record.http_headers is None:
-        return record.rec_headers.get_header("Content-Type")
-    return (record.http_headers.get_header("Content-Type")
-            or record.rec_headers.get_header("WARC-Identified-Payload-Type"))
+def _payload(block: bytes, http: dict | None) -> bytes:
+    """The HTTP payload, de-chunked and decompressed as warcio's `content_stream()` does."""
+    if not http:
+        return block
+    encoding = (http.get("content-encoding") or "").lower() or None
+    if encoding not in BufferedReader.get_supported_decompressors():
+        encoding = None
+    if http.get("transfer-encoding") == "chunked":
+        return ChunkedDataReader(io.BytesIO(block), decomp_type=encoding).read()
+    if encoding:
+        return BufferedReader(io.BytesIO(block), decomp_type=encoding).read()
+    return block
 
 
 # ------------------------------------------------------------------------------------------ thresholds
@@ -270,7 +334,7 @@ class CommonCrawlParams:
     languages: list[str] = field(default_factory=lambda: ["en"])
     lang_threshold: float = 0.5
     lang_model: Optional[str] = None          # lid.176.bin; None: the bundled lid.176.ftz
-    lang_prefix_chars: int = 4000             # language ID reads this much of a page: enough, and bounded
+    lang_prefix_chars: int = 1000             # language ID reads this much of a page: enough, and bounded
     min_chars: int = 300                      # CCNet's minimum document length, after line dedup
     line_dedup_files: int = 50                # files per dedup group (CCNet: 50 shards); 0: no line dedup
     gopher_rules: bool = False                # the paper did not apply them to Common Crawl

@@ -1,13 +1,13 @@
 import io
 
 import pyarrow.parquet as pq
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from curation.schema import doc_id, get_meta, make_doc
 from curation.sources.commoncrawl import curate, decode_html, html_to_text, parse_content_type
 from orchestration.curate import run_curation
-from pipelines.commoncrawl import CommonCrawlParams, read
+from pipelines.commoncrawl import CommonCrawlParams, _headers, read
 
 NO_MODELS = "commoncrawl:\n  perplexity_models: null\n  classifier_model: null\n"
 
@@ -88,6 +88,19 @@ def _warc(records, gzip=True) -> bytes:
         writer.write_record(writer.create_warc_record(url, rec_type, payload=io.BytesIO(payload),
                                                       http_headers=http, **kwargs))
     return out.getvalue()
+
+
+def test_headers_parsed_as_warcio_parses_them():
+    blocks = [b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-A:  v\r\nx-a: second\r\n\r\n<p>body",
+              b"HTTP/1.1 404 Not Found\nContent-Type:text/html\n  ; charset=utf-8\nNoColon\n\nbody\r\n\r\nmore",
+              b"HTTP/1.0 301\r\nLocation: caf\xe9\r\n   \r\nX-After: blank\r\n\r\n",
+              b"HTTP/1.1 200 OK\r\nServer: \xe2\x82\xac\r\n\r\n", b"HTTP/1.1 200 OK\r\nCut: off"]
+    for block in blocks:
+        stream = io.BytesIO(block)
+        theirs = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"]).parse(stream)
+        status, fields, end = _headers(block)
+        assert status.split(" ", 1)[1].strip() == theirs.statusline and end == stream.tell()
+        assert fields == {name.lower(): theirs.get_header(name) for name, _ in theirs.headers}
 
 
 def test_reader_reads_every_page_record_and_gives_reasons():
