@@ -41,6 +41,16 @@ def summarize(run_dir: Path) -> str:
         total_read += s["read"]
         total_kept += s["kept"]
     lines.append(f"{'total':<14}{'':>7}{total_read:>10,}{total_kept:>10,}")
+    dedup_stats = run_dir / "dedup_stats.json"
+    if dedup_stats.exists():
+        by_source = json.loads(dedup_stats.read_text())["sources"]
+        removed = {}
+        for s in by_source.values():
+            for reason, n in s["dropped"].items():
+                removed[reason] = removed.get(reason, 0) + n
+        kept = sum(s["kept"] for s in by_source.values())
+        reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(removed.items(), key=lambda kv: -kv[1])) or "none"
+        lines.append(f"after dedup: {kept:,} kept ({reasons} removed)")
     manifest = run_dir / "mixed" / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())

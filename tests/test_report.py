@@ -36,6 +36,8 @@ def test_report_page_draws_every_plot_in_chromium(tmp_path, chromium):
     cli("run", "--config", config, "--out", run)
     out = cli("report", run)
     assert "c4" in out and "wikipedia" in out and "checkpoint: " in out and "step-3" in out
+    deduped = json.loads((run / "dedup_stats.json").read_text())["sources"]
+    assert f"after dedup: {sum(s['kept'] for s in deduped.values()):,} kept" in out
     expected = {"funnel.png", "drops.png", "lengths.png", "languages.png", "dedup.png", "mix.png", "training.png"}
     assert f"({len(expected)} plots)" in out
     assert {p.name for p in (run / "report").glob("*.png")} == expected
