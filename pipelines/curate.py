@@ -81,6 +81,12 @@ def _sum_pairs(pairs):
     return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
 
 
+def _split(rows, label: str):
+    """(kept, dropped) of a collection where a dropped row carries a `reason`."""
+    return (rows | f"{label}Kept" >> beam.Filter(lambda d: "reason" not in d),
+            rows | f"{label}Dropped" >> beam.Filter(lambda d: "reason" in d))
+
+
 def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: str, num_shards: int,
           file_limits: Limits = Limits()) -> None:
     name = source.name
@@ -92,23 +98,17 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
         records = records | "Assemble" >> source.assemble()
     if source.prepare is not None and (prepare := source.prepare(params, paths)) is not None:
         records = records | "Prepare" >> prepare
-    judged = records | "Curate" >> beam.ParDo(Curate(source, params))
-    kept = judged | "Kept" >> beam.Filter(lambda d: "reason" not in d)
-    dropped = judged | "Dropped" >> beam.Filter(lambda d: "reason" in d)
+    kept, dropped = _split(records | "Curate" >> beam.ParDo(Curate(source, params)), "Curated")
     if source.dedup_key is not None:
         key = source.dedup_key
-        deduped = (kept
-                   | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
-                   | "GroupByContent" >> beam.GroupByKey()
-                   | "KeepFirst" >> beam.FlatMapTuple(_dedup_group))
-        kept = deduped | "Unique" >> beam.Filter(lambda d: "reason" not in d)
-        dropped = ((dropped, deduped | "Duplicates" >> beam.Filter(lambda d: "reason" in d))
-                   | "AllDropped" >> beam.Flatten())
+        kept, duplicates = _split(kept
+                                  | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
+                                  | "GroupByContent" >> beam.GroupByKey()
+                                  | "KeepFirst" >> beam.FlatMapTuple(_dedup_group), "Deduped")
+        dropped = (dropped, duplicates) | "WithDuplicates" >> beam.Flatten()
     if source.finish is not None:
-        finished = kept | "Finish" >> source.finish(params)
-        kept = finished | "FinishKept" >> beam.Filter(lambda d: "reason" not in d)
-        dropped = ((dropped, finished | "FinishDropped" >> beam.Filter(lambda d: "reason" in d))
-                   | "WithFinishDropped" >> beam.Flatten())
+        kept, finish_dropped = _split(kept | "Finish" >> source.finish(params), "Finished")
+        dropped = (dropped, finish_dropped) | "WithFinishDropped" >> beam.Flatten()
 
     curated_dir = FileSystems.join(run_dir, "curated", name)
     rejects_dir = FileSystems.join(run_dir, "rejects", name)
