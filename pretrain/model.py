@@ -84,17 +84,22 @@ class RMSNorm(nn.Module):
 
 
 def precompute_freqs_cis(head_dim: int, end: int, theta: float = 1e4) -> torch.Tensor:
-    """Rotations e^{i * m * theta_j} for positions m < end, one per pair of channels: (end, head_dim // 2)."""
+    """Rotations e^{i * m * theta_j} for positions m < end, one per pair of channels, as real (cos, sin) pairs:
+    (end, head_dim // 2, 2). Real rather than complex so that torch.compile can fuse the rotation."""
     freqs = 1.0 / (theta ** (torch.arange(0, head_dim, 2).float() / head_dim))
     angles = torch.outer(torch.arange(end).float(), freqs)
-    return torch.polar(torch.ones_like(angles), angles)
+    return torch.stack((angles.cos(), angles.sin()), dim=-1)
 
 
 def apply_rotary_emb(xq: torch.Tensor, xk: torch.Tensor, freqs_cis: torch.Tensor):
-    """Rotate channel pairs (2j, 2j+1) of q and k (batch, seq, heads, head_dim) by their position's angle."""
+    """Rotate channel pairs (2j, 2j+1) of q and k (batch, seq, heads, head_dim) by their position's angle: Meta's
+    complex product (x0 + i x1)(cos + i sin), written out in reals."""
+    cos, sin = freqs_cis[:, None, :, 0], freqs_cis[:, None, :, 1]
+
     def rotate(x):
-        pairs = torch.view_as_complex(x.float().reshape(*x.shape[:-1], -1, 2))
-        return torch.view_as_real(pairs * freqs_cis[:, None, :]).flatten(3).type_as(x)
+        pairs = x.float().unflatten(-1, (-1, 2))
+        x0, x1 = pairs[..., 0], pairs[..., 1]
+        return torch.stack((x0 * cos - x1 * sin, x0 * sin + x1 * cos), dim=-1).flatten(3).type_as(x)
     return rotate(xq), rotate(xk)
 
 
