@@ -22,14 +22,18 @@ class ConfigError(ValueError):
 
 def load_config(path: str | Path, cls: type):
     """Load the YAML file `path` into dataclass `cls` (nested dataclasses and dicts of them allowed)."""
+    return from_dict(cls, read_yaml(path), path=str(path))
+
+
+def read_yaml(path: str | Path):
+    """The parsed YAML file (safe loading only; an empty file is {}); a missing or broken file is a ConfigError."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text()) or {}
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    return from_dict(cls, raw or {}, path=str(path))
 
 
 def from_dict(cls: type, raw, path: str = "<config>", prefix: str = ""):

@@ -12,38 +12,29 @@ from pathlib import Path
 import click
 
 from curation.schema import SOURCES
-from orchestration.config import CONFIGS, ConfigError, from_dict
+from orchestration.config import CONFIGS, ConfigError, from_dict, read_yaml
 
 DEFAULT_CONFIG = CONFIGS / "curation.yaml"
 
 
 def load_params(config_path: Path, source):
     """The source's thresholds from the `<source>:` section of the curation config (defaults if absent)."""
-    return from_dict(source.params, _load(config_path).get(source.name) or {}, str(config_path), f"{source.name}.")
+    return _section(read_curation_config(config_path), config_path, source.name, source.params)
 
 
-def load_limits(config_path: Path):
-    """The readers' bounds on hostile input from the config's `limits:` section (defaults if absent)."""
-    from pipelines.io import Limits
-
-    return from_dict(Limits, _load(config_path).get("limits") or {}, str(config_path), "limits.")
-
-
-def _load(config_path: Path) -> dict:
-    import yaml
-
-    try:
-        raw = yaml.safe_load(config_path.read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{config_path}: file not found") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{config_path}: not valid YAML: {e}") from None
+def read_curation_config(config_path: Path) -> dict:
+    """The curation config as a mapping of source -> thresholds, plus `limits`; unknown keys are refused."""
+    raw = read_yaml(config_path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{config_path}: top level must be a mapping of source -> thresholds")
     unknown = sorted(set(raw) - set(SOURCES) - {"limits"})
     if unknown:
         raise ConfigError(f"{config_path}: unknown key '{unknown[0]}' (known: limits, {', '.join(SOURCES)})")
     return raw
+
+
+def _section(raw: dict, config_path: Path, key: str, cls):
+    return from_dict(cls, raw.get(key) or {}, str(config_path), f"{key}.")
 
 
 def merge_stats(run_dir: Path) -> dict:
@@ -64,6 +55,9 @@ class _QuietOptionalClients(logging.Filter):
         return "apitools not found" not in record.getMessage()
 
 
+_QUIET = _QuietOptionalClients()  # one instance: adding it again is a no-op, so filters never pile up
+
+
 def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: Path = DEFAULT_CONFIG,
                  num_shards: int = 1, beam_args: tuple[str, ...] = ()) -> dict:
     import apache_beam as beam
@@ -73,9 +67,13 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     from pipelines.io import expand_input
     from pipelines.registry import get_source
 
-    logging.getLogger().addFilter(_QuietOptionalClients())
+    from pipelines.io import Limits
+
+    logging.getLogger().addFilter(_QUIET)
     source = get_source(source_name)
-    params, file_limits = load_params(config_path, source), load_limits(config_path)
+    config = read_curation_config(config_path)
+    params = _section(config, config_path, source.name, source.params)
+    file_limits = _section(config, config_path, "limits", Limits)
     paths = expand_input(input_path)
     if source.units is not None:
         paths = source.units(input_path, paths)

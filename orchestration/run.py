@@ -230,13 +230,12 @@ def _make_samples(run_dir: Path, docs: int, seed: int) -> str:
 def curation_with_models(curation: Path, models: Path | None, lang: str) -> dict:
     """The curation config with its commoncrawl models where `lm train` and `classifier train` wrote them under
     `models` (models/lm/<lang>, models/classifier/<lang>.bin); None: null."""
-    import yaml
+    from orchestration.curate import read_curation_config
 
-    try:
-        raw = yaml.safe_load(Path(curation).read_text()) or {}
-        section = dict(raw.get("commoncrawl") or {})
-    except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError) as e:
-        raise ConfigError(f"{curation}: not a YAML mapping of source -> thresholds ({e})") from None
+    raw = read_curation_config(Path(curation))
+    section = raw.get("commoncrawl") or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{curation}: 'commoncrawl' must be a mapping of thresholds")
     raw["commoncrawl"] = section | {"perplexity_models": models and {lang: str(models / "lm" / lang)},
                                     "classifier_model": models and str(models / "classifier" / f"{lang}.bin")}
     return raw
