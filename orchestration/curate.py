@@ -79,7 +79,7 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
         paths = source.units(input_path, paths)
     if not paths:
         raise click.UsageError(f"--input {input_path}: no files found")
-    for sub in ("curated", "rejects"):  # a curation run owns its source's outputs: rerun replaces them
+    for sub in ("curated", "rejects", ".tmp"):  # a curation run owns its source's outputs: rerun replaces them
         shutil.rmtree(run_dir / sub / source_name, ignore_errors=True)
     (run_dir / "stats").mkdir(parents=True, exist_ok=True)
     (run_dir / "stats" / f"{source_name}.json").unlink(missing_ok=True)
@@ -87,6 +87,7 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
     with beam.Pipeline(options=options) as p:
         job.build(p, source, params, paths, str(run_dir), num_shards, file_limits)
+    shutil.rmtree(job.temp_dir(str(run_dir), source_name), ignore_errors=True)  # its spill files are gone
     return merge_stats(run_dir)[source_name]
 
 

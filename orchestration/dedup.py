@@ -36,7 +36,7 @@ def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG
     paths = input_files(input_path)
     if not paths:
         raise click.UsageError(f"--input {input_path}: no Parquet files found")
-    for sub in ("curated", "rejects"):  # a dedup run owns its output folder: a rerun replaces it
+    for sub in ("curated", "rejects", ".tmp"):  # a dedup run owns its output folder: a rerun replaces it
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "dedup_stats.json").unlink(missing_ok=True)
@@ -44,6 +44,7 @@ def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG
     options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
     with beam.Pipeline(options=options) as p:
         job.build(p, params, paths, str(out_dir), num_shards)
+    shutil.rmtree(job.temp_dir(str(out_dir)), ignore_errors=True)  # its spill files are gone
     return json.loads((out_dir / "dedup_stats.json").read_text())
 
 

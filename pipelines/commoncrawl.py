@@ -444,5 +444,7 @@ def prepare(params: CommonCrawlParams, paths: list[str]):
     return LineDedup(params, paths) if params.line_dedup_files else None
 
 
+# No exact dedup here, as in CCNet: line dedup already empties every copy of a page within its group of files,
+# and copies across groups (and sources) are what the `dedup` stage removes, exactly and near.
 SOURCE = Source(name="commoncrawl", read=read, make_curator=make_curator, params=CommonCrawlParams,
-                prepare=prepare, units=units)
+                prepare=prepare, units=units, dedup_key=None)

@@ -1,8 +1,10 @@
-"""The curation job of one source: read -> (assemble) -> curate -> exact dedup -> write kept and rejects.
+"""The curation job of one source: read -> (assemble) -> (prepare) -> curate -> (exact dedup) -> (finish) ->
+write kept and rejects.
 
 Thin Beam composition: the decisions are `curation/` functions called through the source's curator.
 Every record read ends up either in `curated/<source>/` or in `rejects/<source>/<reason>/`, and the counts
-per outcome are written to `stats/<source>.json` (computed as data, so every runner reports them).
+per outcome, taken from the files written, go to `stats/<source>.json` and to Beam counters (computed as data,
+so every runner reports them). A source without steps across documents streams: no document is held.
 """
 from __future__ import annotations
 
@@ -12,31 +14,53 @@ import sys
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindows
 
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, reject, with_meta
-from pipelines.io import Limits, ReadFiles, WriteShards, safe_reason
+from curation.schema import reject, with_meta
+from pipelines.io import KEPT, Limits, ReadFiles, WriteShards, safe_reason
 from pipelines.source import Source
-
-KEPT = "kept"
 
 
 class Curate(beam.DoFn):
-    """Applies the source's curator; loads its models once per worker in `setup`."""
+    """Applies the source's curator; loads its models once per worker in `setup`. Documents are judged in
+    batches of BATCH as they arrive: reading a batch and then judging it keeps each step's code and model in the
+    CPU cache: 10-18% more Common Crawl pages per second than judging each page as soon as it is read
+    (bench/commoncrawl.py)."""
+    BATCH = 64
 
     def __init__(self, source: Source, params):
         self.source, self.params = source, params
 
     def setup(self):
-        self.curator = self.source.make_curator(self.params)
+        self.curator, self.judged = self.source.make_curator(self.params), 0
+
+    def start_bundle(self):
+        self.batch = []
 
     def process(self, doc: dict):
+        self.batch.append(doc)
+        if len(self.batch) == self.BATCH:
+            yield from self._judge()
+
+    def finish_bundle(self):
+        for doc in self._judge():
+            yield GlobalWindows.windowed_value(doc)
+
+    def _judge(self):
+        batch, self.batch = self.batch, []
+        for doc in batch:
+            yield self._judge_one(doc)
+        before, self.judged = self.judged, self.judged + len(batch)
+        if before // 1000 != self.judged // 1000:
+            print(f"[{self.source.name}] {self.judged:,} documents judged", file=sys.stderr, flush=True)
+
+    def _judge_one(self, doc: dict) -> dict:
         if "reason" in doc:  # already rejected while reading
-            yield doc
-            return
+            return doc
         try:
-            yield self.curator(doc)
+            return self.curator(doc)
         except Exception as e:  # noqa: BLE001 - a document that breaks a filter is counted, not fatal
-            yield reject(with_meta(doc, error=f"{type(e).__name__}: {e}"), "curate_error")
+            return reject(with_meta(doc, error=f"{type(e).__name__}: {e}"), "curate_error")
 
 
 def _dedup_group(key, docs):
@@ -47,22 +71,12 @@ def _dedup_group(key, docs):
         yield reject(with_meta(d, duplicate_of=docs[0]["id"]), "duplicate")
 
 
-class _Progress(beam.DoFn):
-    """Counts documents per outcome (Beam counters, visible in any runner's UI) and prints progress."""
-
-    def __init__(self, source: str, every: int = 1000):
-        self.source, self.every = source, every
-
-    def setup(self):
-        self.seen = 0
-
-    def process(self, row):
-        outcome = row.get("reason", KEPT)
-        Metrics.counter(self.source, outcome).inc()
-        self.seen += 1
-        if self.seen % self.every == 0:
-            print(f"[{self.source}] {self.seen:,} documents judged", file=sys.stderr, flush=True)
-        yield outcome, (1, len(row["text"]))
+def _outcomes(written):
+    """Beam counters per outcome (visible in any runner's UI), and the counts for stats.json."""
+    _path, counts = written
+    for (source, outcome), (documents, chars) in counts.items():
+        Metrics.counter(source, outcome).inc(documents)
+        yield outcome, (documents, chars)
 
 
 def _write_stats(path: str, source: str, files: int, outcomes: list) -> None:
@@ -87,6 +101,11 @@ def _split(rows, label: str):
             rows | f"{label}Dropped" >> beam.Filter(lambda d: "reason" in d))
 
 
+def temp_dir(run_dir: str, source_name: str) -> str:
+    """Where the job's writer spills rows before merging them into shards; empty once the job has ended."""
+    return FileSystems.join(run_dir, ".tmp", source_name)
+
+
 def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: str, num_shards: int,
           file_limits: Limits = Limits()) -> None:
     name = source.name
@@ -98,28 +117,30 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
         records = records | "Assemble" >> source.assemble()
     if source.prepare is not None and (prepare := source.prepare(params, paths)) is not None:
         records = records | "Prepare" >> prepare
-    kept, dropped = _split(records | "Curate" >> beam.ParDo(Curate(source, params)), "Curated")
-    if source.dedup_key is not None:
-        key = source.dedup_key
-        kept, duplicates = _split(kept
-                                  | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
-                                  | "GroupByContent" >> beam.GroupByKey()
-                                  | "KeepFirst" >> beam.FlatMapTuple(_dedup_group), "Deduped")
-        dropped = (dropped, duplicates) | "WithDuplicates" >> beam.Flatten()
-    if source.finish is not None:
-        kept, finish_dropped = _split(kept | "Finish" >> source.finish(params), "Finished")
-        dropped = (dropped, finish_dropped) | "WithFinishDropped" >> beam.Flatten()
+    rows = records | "Curate" >> beam.ParDo(Curate(source, params))
+    if source.dedup_key is not None or source.finish is not None:  # steps across the kept documents
+        kept, dropped = _split(rows, "Curated")
+        dropped = [dropped]
+        if source.dedup_key is not None:
+            key = source.dedup_key
+            kept, duplicates = _split(kept
+                                      | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
+                                      | "GroupByContent" >> beam.GroupByKey()
+                                      | "KeepFirst" >> beam.FlatMapTuple(_dedup_group), "Deduped")
+            dropped.append(duplicates)
+        if source.finish is not None:
+            kept, finish_dropped = _split(kept | "Finish" >> source.finish(params), "Finished")
+            dropped.append(finish_dropped)
+        rows = (kept, *dropped) | "Everything" >> beam.Flatten()
 
     curated_dir = FileSystems.join(run_dir, "curated", name)
     rejects_dir = FileSystems.join(run_dir, "rejects", name)
-    _ = kept | "WriteKept" >> WriteShards(lambda r: curated_dir, DOC_SCHEMA, num_shards)
-    _ = dropped | "WriteRejects" >> WriteShards(
-        lambda r: FileSystems.join(rejects_dir, safe_reason(r["reason"])), REJECT_SCHEMA, num_shards)
-
     stats_path = FileSystems.join(run_dir, "stats", f"{name}.json")
-    _ = ((kept, dropped)
-         | "Everything" >> beam.Flatten()
-         | "Outcome" >> beam.ParDo(_Progress(name))
+    _ = (rows
+         | "Write" >> WriteShards(
+             lambda r: FileSystems.join(rejects_dir, safe_reason(r["reason"])) if "reason" in r else curated_dir,
+             num_shards, temp_dir(run_dir, name))
+         | "Outcomes" >> beam.FlatMap(_outcomes)
          | "CountOutcomes" >> beam.CombinePerKey(_sum_pairs)
          | "AllOutcomes" >> beam.combiners.ToList()
          | "WriteStats" >> beam.Map(lambda outcomes: _write_stats(stats_path, name, len(paths), outcomes)))

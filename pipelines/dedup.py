@@ -24,12 +24,11 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
 from curation import minhash
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, reject, with_meta
+from curation.schema import DOC_SCHEMA, reject, with_meta
 from curation.text import content_hash
 from orchestration.config import check
-from pipelines.io import WriteShards, safe_reason, shard_of
+from pipelines.io import KEPT, WriteShards, safe_reason, shard_of
 
-KEPT = "kept"
 BATCH = 256  # documents per signature batch
 
 
@@ -276,6 +275,11 @@ def _mark(_node, grouped):
 
 
 # ----------------------------------------------------------------------------------------------- the job
+def temp_dir(out_dir: str) -> str:
+    """Where the writer spills rows before merging them into shards; empty once the job has ended."""
+    return FileSystems.join(out_dir, ".tmp", "dedup")
+
+
 def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str, num_shards: int) -> None:
     """Read curated documents, remove exact, URL and near duplicates across all of them, write the survivors
     and the rejects per source, and `dedup_stats.json`."""
@@ -309,20 +313,19 @@ def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str,
         counters.append(near_counters | "NearKey" >> beam.MapTuple(lambda k, n: (f"near/{k}", n)))
     dropped = tuple(rejected) | "AllDropped" >> beam.Flatten() if rejected else p | "NoDrops" >> beam.Create([])
 
-    kept_files = docs | "WriteKept" >> WriteShards(lambda r: FileSystems.join(out_dir, "curated", r["source"]),
-                                                   DOC_SCHEMA, num_shards)
-    reject_files = dropped | "WriteRejects" >> WriteShards(
-        lambda r: FileSystems.join(out_dir, "rejects", r["source"], safe_reason(r["reason"])),
-        REJECT_SCHEMA, num_shards)
-    outcomes = ((docs, dropped)
-                | "Everything" >> beam.Flatten()
-                | "Outcome" >> beam.Map(lambda d: (f"sources/{d['source']}/{d.get('reason', KEPT)}", 1)))
-    files = ((kept_files, reject_files)
-             | "AllFiles" >> beam.Flatten()
-             | "FileCounter" >> beam.Map(lambda path: (f"files/{path}", 1)))
+    def directory_of(r):
+        if "reason" in r:
+            return FileSystems.join(out_dir, "rejects", r["source"], safe_reason(r["reason"]))
+        return FileSystems.join(out_dir, "curated", r["source"])
+
+    counts = ((docs, dropped)
+              | "Everything" >> beam.Flatten()
+              | "Write" >> WriteShards(directory_of, num_shards, temp_dir(out_dir))
+              | "Counts" >> beam.FlatMapTuple(lambda path, counts: [(f"files/{path}", 1)] + [
+                  (f"sources/{source}/{outcome}", n) for (source, outcome), (n, _chars) in counts.items()]))
     # One sink that depends on everything: the DaskRunner computes only the last transform and its inputs.
     stats_path = FileSystems.join(out_dir, "dedup_stats.json")
-    _ = ((outcomes, files, *counters)
+    _ = ((counts, *counters)
          | "AllCounters" >> beam.Flatten()
          | "Sum" >> beam.CombinePerKey(sum)
          | "AllSums" >> beam.combiners.ToList()

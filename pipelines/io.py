@@ -6,18 +6,22 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
+import heapq
 import io
 import re
 import sys
 import threading
 import traceback
+import uuid
 from dataclasses import dataclass
 
 import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import doc_id, reject
+from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, reject
 from orchestration.config import check
 
 
@@ -204,34 +208,150 @@ def shard_of(row_id: str, num_shards: int) -> int:
     return int(row_id[:8], 16) % num_shards
 
 
-class WriteShards(beam.PTransform):
-    """Writes rows to `{directory}/part-SSSSS-of-NNNNN.parquet`, each shard sorted by id and written to a
-    temporary name then renamed: the same rows give the same bytes on any runner, and a crash never leaves
-    a partial file under a final name. Returns the written paths."""
+KEPT = "kept"  # the outcome of a row without a `reason`
+SPILL_BYTES = 16 << 20  # text a writer holds in a bundle before spilling it, sorted, to a temporary file
+SPILL_BATCH = 64        # rows per record batch of a spill file: what a merge holds of each spill it reads
+MAX_FAN_IN = 32         # spill files merged at once; more are merged in rounds, so memory stays flat
+ROW_GROUP_ROWS, ROW_GROUP_BYTES = 2_000, 16 << 20  # a Parquet row group ends at whichever comes first
 
-    def __init__(self, directory_of, schema, num_shards: int):
+
+def _order(row: dict):
+    """Rows are written in id order; ties (the same id read twice) are broken by content, so the order never
+    depends on how the runner bundled the rows."""
+    return row["id"], row["meta"], row["text"], row["url"]
+
+
+def _schema(row: dict):
+    return REJECT_SCHEMA if "reason" in row else DOC_SCHEMA
+
+
+def _chunks(rows, size: int):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class WriteShards(beam.PTransform):
+    """Writes documents and rejects (rows with a `reason`) to `{directory_of(row)}/part-SSSSS-of-NNNNN.parquet`,
+    each shard sorted by id and written to a temporary name then renamed: the same rows give the same bytes on
+    any runner, and a crash never leaves a partial file under a final name.
+
+    The rows never go through a shuffle, which on the DirectRunner holds them all in memory: each bundle spills
+    its rows, sorted, to temporary Arrow files in `temp_dir`, only (shard, spill file) names are grouped, and
+    each shard's spills are merged in id order into its file as a stream (an external merge sort: memory is a
+    batch per merged spill and a row group, whatever the size of the input). Returns, per file written, its path
+    and its (documents, chars) per (source, outcome), the outcome being a row's reason or "kept"."""
+
+    def __init__(self, directory_of, num_shards: int, temp_dir: str):
         super().__init__()
-        self.directory_of, self.schema, self.num_shards = directory_of, schema, num_shards
+        self.directory_of, self.num_shards, self.temp_dir = directory_of, num_shards, temp_dir
 
     def expand(self, rows):
-        n = self.num_shards
         return (rows
-                | "KeyByShard" >> beam.Map(lambda r: ((self.directory_of(r), shard_of(r["id"], n)), r))
-                | "GroupShards" >> beam.GroupByKey()
-                | "WriteShard" >> beam.MapTuple(self._write))
+                | "Spill" >> beam.ParDo(_Spill(self.directory_of, self.num_shards, self.temp_dir))
+                | "GroupSpills" >> beam.GroupByKey()
+                | "MergeShard" >> beam.MapTuple(_merge_shard, num_shards=self.num_shards))
 
-    def _write(self, key, rows):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        directory, shard = key
-        rows = sorted(rows, key=lambda r: r["id"])
-        table = pa.Table.from_pylist(rows, schema=self.schema)
-        buf = io.BytesIO()
-        pq.write_table(table, buf, compression="zstd")
-        final = FileSystems.join(directory, f"part-{shard:05d}-of-{self.num_shards:05d}.parquet")
-        tmp = final + ".tmp"
-        with FileSystems.create(tmp) as f:
-            f.write(buf.getvalue())
-        FileSystems.rename([tmp], [final])
-        return final
+def _system_allocator() -> None:
+    """Arrow's default allocator (mimalloc) keeps the memory of freed batches for reuse, so a writer streaming
+    short-lived batches looks as if it grew with its input (377 MB vs 314 MB at 32,000 pages); glibc's malloc
+    gives it back, at the same speed."""
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+class _Spill(beam.DoFn):
+    def __init__(self, directory_of, num_shards: int, temp_dir: str):
+        self.directory_of, self.num_shards, self.temp_dir = directory_of, num_shards, temp_dir
+
+    def setup(self):
+        _system_allocator()
+
+    def start_bundle(self):
+        self.buffers, self.held = {}, 0
+
+    def process(self, row):
+        key = (self.directory_of(row), shard_of(row["id"], self.num_shards))
+        if key not in self.buffers:
+            self.buffers[key] = path, _ = _spill_path(self.temp_dir), []
+            yield key, path  # written by the end of this bundle; read only after the GroupByKey, so in time
+        self.buffers[key][1].append(row)
+        self.held += len(row["text"]) + len(row["meta"])
+        if self.held >= SPILL_BYTES:
+            self._spill()
+
+    def finish_bundle(self):
+        self._spill()
+
+    def _spill(self):
+        for path, rows in self.buffers.values():
+            _write_spill(path, sorted(rows, key=_order))
+        self.buffers, self.held = {}, 0
+
+
+def _spill_path(temp_dir: str) -> str:
+    return FileSystems.join(temp_dir, f"{uuid.uuid4().hex}.arrow")
+
+
+def _write_spill(path: str, rows) -> None:
+    """Sorted rows to an Arrow stream file (LZ4), in record batches of SPILL_BATCH rows."""
+    writer = None
+    with FileSystems.create(path) as f:
+        for batch in _chunks(rows, SPILL_BATCH):
+            if writer is None:
+                schema = _schema(batch[0])
+                writer = pa.ipc.new_stream(f, schema, options=pa.ipc.IpcWriteOptions(compression="lz4"))
+            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+        writer.close()
+
+
+def _spilled_rows(path: str):
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        for batch in pa.ipc.open_stream(f):
+            yield from batch.to_pylist()
+
+
+def _merged(spills: list[str]):
+    return heapq.merge(*map(_spilled_rows, spills), key=_order)
+
+
+def _merge_shard(key, spills, num_shards: int = 1):
+    _system_allocator()
+    directory, shard = key
+    spills = sorted(spills)
+    while len(spills) > MAX_FAN_IN:  # merge the first spills into one, until few enough are left
+        head, spills = spills[:MAX_FAN_IN], spills[MAX_FAN_IN:]
+        spills.append(_spill_path(FileSystems.split(head[0])[0]))
+        _write_spill(spills[-1], _merged(head))
+        FileSystems.delete(head)
+    final = FileSystems.join(directory, f"part-{shard:05d}-of-{num_shards:05d}.parquet")
+    tmp, counts, writer = final + ".tmp", {}, None
+    with FileSystems.create(tmp) as f:
+        group, size = [], 0
+        for row in _merged(spills):
+            count = counts.setdefault((row["source"], row.get("reason", KEPT)), [0, 0])
+            count[0] += 1
+            count[1] += len(row["text"])
+            group.append(row)
+            size += len(row["text"]) + len(row["meta"])
+            if len(group) == ROW_GROUP_ROWS or size >= ROW_GROUP_BYTES:
+                writer = _write_group(writer, f, group)
+                group, size = [], 0
+        _write_group(writer, f, group).close()
+    FileSystems.rename([tmp], [final])
+    FileSystems.delete(spills)
+    return final, {k: tuple(v) for k, v in counts.items()}
+
+
+def _write_group(writer, f, rows: list):
+    """Appends `rows` as one row group (opening the writer on the first one); returns the writer."""
+    if writer is None:
+        writer = pq.ParquetWriter(f, _schema(rows[0]), compression="zstd")
+    if rows:
+        writer.write_table(pa.Table.from_pylist(rows, schema=writer.schema))
+    return writer
