@@ -38,7 +38,7 @@ def peak_rss_mb() -> float:
     return sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
-def datatrove_run(warc_dir: str, lid_path: str) -> dict:
+def datatrove_run(warc_dir: str, lid_path: str, deduplicate: str) -> dict:
     """Runs inside the peers' venv: datatrove's equivalent pipeline on one task."""
     from datatrove.pipeline.extractors import Trafilatura
     from datatrove.pipeline.filters import GopherQualityFilter, LanguageFilter
@@ -50,7 +50,8 @@ def datatrove_run(warc_dir: str, lid_path: str) -> dict:
     # What datatrove's executor does for one rank, without its deepcopy (a loaded fastText model cannot be copied).
     start = time.perf_counter()
     data = None
-    for step in (WarcReader(warc_dir, glob_pattern="*.warc.gz"), Trafilatura(favour_precision=True), lang,
+    for step in (WarcReader(warc_dir, glob_pattern="*.warc.gz"), Trafilatura(favour_precision=True, deduplicate=deduplicate == "on"),
+                 lang,
                  GopherQualityFilter()):
         data = step(data, rank=0, world_size=1)
     kept = sum(1 for _ in data)
@@ -82,7 +83,10 @@ def main():
     ap.add_argument("--cpu", type=int, default=0, help="the core every pipeline is pinned to")
     ap.add_argument("--no-peers", action="store_true", help="run ours only")
     ap.add_argument("--no-whole", action="store_true", help="skip (b), the whole stage")
-    ap.add_argument("--datatrove", nargs=2, metavar=("WARC_DIR", "LID"), help=argparse.SUPPRESS)
+    ap.add_argument("--trafilatura-dedup", choices=("on", "off"), default="on",
+                    help="datatrove's default (on) drops paragraphs its extractor has seen before, so on copied "
+                         "pages its later steps see little text; off: every page costs what a new page costs")
+    ap.add_argument("--datatrove", nargs=3, metavar=("WARC_DIR", "LID", "DEDUP"), help=argparse.SUPPRESS)
     ap.add_argument("--ours", nargs=3, metavar=("WARC_DIR", "RUN", "CONFIG"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.datatrove or args.ours:
@@ -113,7 +117,8 @@ def main():
         (tmp / "a.yaml").write_text(no_models + "  gopher_rules: true\n  line_dedup_files: 0\n")
         rows["ours (a) Beam"] = child(sys.executable, "--ours", str(warcs), str(tmp / "a"), str(tmp / "a.yaml"))
         if PEERS.exists() and not args.no_peers:
-            rows["datatrove (a)"] = child(PEERS, "--datatrove", str(warcs), bundled_model_path())
+            rows["datatrove (a)"] = child(PEERS, "--datatrove", str(warcs), bundled_model_path(),
+                                          args.trafilatura_dedup)
             rows["datatrove (a)"]["read"] = rows["ours (a) Beam"]["read"]
         elif not args.no_peers:
             print(f"datatrove not installed ({PEERS} missing): see the install command in this script's docstring")

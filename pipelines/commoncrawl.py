@@ -37,7 +37,7 @@ from curation.quality import RefClassifier
 from curation.schema import doc_id, get_meta, make_doc, reject, with_meta
 from curation.sources import commoncrawl as cc
 from orchestration.config import check
-from pipelines.io import DecompressionLimit, limits
+from pipelines.io import DecompressionLimit, Spill, limits, spilled_rows
 from pipelines.source import Source
 
 SP_MODEL, LM_MODEL, CUTOFFS = "sp.model", "lm.arpa", "cutoffs.json"  # a language model directory
@@ -400,48 +400,53 @@ def make_curator(params: CommonCrawlParams):
 
 # ------------------------------------------------------------------------------------------ line dedup
 class LineDedup(beam.PTransform):
-    """CCNet's line dedup in two passes over the documents read: count in how many documents of its group
-    of files each line occurs, then remove the lines counted twice or more (and in-document repeats).
-    Rejects pass through untouched; each deduplicated page records what it lost in meta."""
+    """CCNet's line dedup in two passes over each group of files: count in how many documents of the group each
+    line occurs, then remove the lines counted twice or more (and in-document repeats). Between the passes the
+    pages wait in spill files under `temp_dir`, not in memory (on the DirectRunner a collection that waits for
+    another is held whole). Rejects pass through untouched; each deduplicated page records what it lost in meta."""
 
-    def __init__(self, params: CommonCrawlParams, paths: list[str]):
+    def __init__(self, params: CommonCrawlParams, paths: list[str], temp_dir: str):
         super().__init__()
         self.group_of_file = {p: i // params.line_dedup_files for i, p in enumerate(paths)}
+        self.temp_dir = temp_dir
 
     def expand(self, records):
         group_of_file = self.group_of_file
-        docs = (records
-                | "Pages" >> beam.Filter(lambda d: "reason" not in d and d["text"])
-                | "ByGroup" >> beam.Map(lambda d: (group_of_file[get_meta(d)["warc_file"]], d)))
-        duplicated = (docs
-                      | "LineHashes" >> beam.FlatMapTuple(
-                          lambda g, d: [((g, h), 1) for h in linededup.doc_line_hashes(d["text"])])
+
+        def group_of(doc: dict) -> int:
+            return group_of_file[get_meta(doc)["warc_file"]]
+
+        pages = records | "Pages" >> beam.Filter(lambda d: "reason" not in d and d["text"])
+        duplicated = (pages
+                      | "LineHashes" >> beam.FlatMap(
+                          lambda d: [((group_of(d), h), 1) for h in linededup.doc_line_hashes(d["text"])])
                       | "CountDocs" >> beam.CombinePerKey(sum)
                       | "Duplicated" >> beam.Filter(lambda kv: kv[1] >= 2)
-                      | "HashByGroup" >> beam.Map(lambda kv: kv[0])
-                      | "GroupHashes" >> beam.GroupByKey()
-                      | "Sorted" >> beam.MapTuple(lambda g, hs: (g, np.sort(np.fromiter(hs, np.int64)))))
-        deduped = docs | "RemoveLines" >> beam.ParDo(_RemoveLines(), beam.pvalue.AsMultiMap(duplicated))
+                      | "HashByGroup" >> beam.Map(lambda kv: kv[0]))
+        parked = pages | "Park" >> beam.ParDo(Spill(group_of, self.temp_dir))
+        deduped = ({"hashes": duplicated, "pages": parked}
+                   | "ByGroup" >> beam.CoGroupByKey()
+                   | "RemoveLines" >> beam.FlatMapTuple(_remove_lines))
         others = records | "NotPages" >> beam.Filter(lambda d: "reason" in d or not d["text"])
         return (deduped, others) | "Rejoin" >> beam.Flatten()
 
 
-class _RemoveLines(beam.DoFn):
-    EMPTY = np.zeros(0, np.int64)
+def _remove_lines(_group, joined):
+    """The pages of one group, read back from their spill files, without the group's duplicated lines."""
+    duplicated = np.sort(np.fromiter(joined["hashes"], np.int64))
+    for path in sorted(joined["pages"]):
+        for doc in spilled_rows(path):
+            text, removed = linededup.remove_lines(doc["text"], duplicated)
+            Metrics.counter("commoncrawl", "lines_removed").inc(removed)
+            if not removed:
+                yield doc
+                continue
+            yield with_meta({**doc, "text": text}, lines_removed=removed, original_length=len(doc["text"]))
+        FileSystems.delete([path])
 
-    def process(self, element, duplicated):
-        group, doc = element
-        hashes = duplicated[group] or [self.EMPTY]
-        text, removed = linededup.remove_lines(doc["text"], hashes[0])
-        Metrics.counter("commoncrawl", "lines_removed").inc(removed)
-        if not removed:
-            yield doc
-            return
-        yield with_meta({**doc, "text": text}, lines_removed=removed, original_length=len(doc["text"]))
 
-
-def prepare(params: CommonCrawlParams, paths: list[str]):
-    return LineDedup(params, paths) if params.line_dedup_files else None
+def prepare(params: CommonCrawlParams, paths: list[str], temp_dir: str):
+    return LineDedup(params, paths, temp_dir) if params.line_dedup_files else None
 
 
 # No exact dedup here, as in CCNet: line dedup already empties every copy of a page within its group of files,

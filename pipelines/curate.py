@@ -115,7 +115,8 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
                | "Read" >> beam.ParDo(ReadFiles(name, source.read, len(paths), file_limits)))
     if source.assemble is not None:
         records = records | "Assemble" >> source.assemble()
-    if source.prepare is not None and (prepare := source.prepare(params, paths)) is not None:
+    prepare = source.prepare(params, paths, temp_dir(run_dir, name)) if source.prepare is not None else None
+    if prepare is not None:
         records = records | "Prepare" >> prepare
     rows = records | "Curate" >> beam.ParDo(Curate(source, params))
     if source.dedup_key is not None or source.finish is not None:  # steps across the kept documents

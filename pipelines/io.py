@@ -252,10 +252,11 @@ class WriteShards(beam.PTransform):
         self.directory_of, self.num_shards, self.temp_dir = directory_of, num_shards, temp_dir
 
     def expand(self, rows):
+        directory_of, n = self.directory_of, self.num_shards
         return (rows
-                | "Spill" >> beam.ParDo(_Spill(self.directory_of, self.num_shards, self.temp_dir))
+                | "Spill" >> beam.ParDo(Spill(lambda r: (directory_of(r), shard_of(r["id"], n)), self.temp_dir))
                 | "GroupSpills" >> beam.GroupByKey()
-                | "MergeShard" >> beam.MapTuple(_merge_shard, num_shards=self.num_shards))
+                | "MergeShard" >> beam.MapTuple(_merge_shard, num_shards=n))
 
 
 def _system_allocator() -> None:
@@ -265,9 +266,13 @@ def _system_allocator() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-class _Spill(beam.DoFn):
-    def __init__(self, directory_of, num_shards: int, temp_dir: str):
-        self.directory_of, self.num_shards, self.temp_dir = directory_of, num_shards, temp_dir
+class Spill(beam.DoFn):
+    """Parks rows in temporary files instead of memory until a later step wants them: rows -> (key_of(row),
+    spill file), each spill file holding rows of one key, sorted (read them with `spilled_rows`). A bundle holds
+    at most SPILL_BYTES of rows."""
+
+    def __init__(self, key_of, temp_dir: str):
+        self.key_of, self.temp_dir = key_of, temp_dir
 
     def setup(self):
         _system_allocator()
@@ -276,10 +281,10 @@ class _Spill(beam.DoFn):
         self.buffers, self.held = {}, 0
 
     def process(self, row):
-        key = (self.directory_of(row), shard_of(row["id"], self.num_shards))
+        key = self.key_of(row)
         if key not in self.buffers:
             self.buffers[key] = path, _ = _spill_path(self.temp_dir), []
-            yield key, path  # written by the end of this bundle; read only after the GroupByKey, so in time
+            yield key, path  # written by the end of this bundle; read only after a GroupByKey, so in time
         self.buffers[key][1].append(row)
         self.held += len(row["text"]) + len(row["meta"])
         if self.held >= SPILL_BYTES:
@@ -310,14 +315,15 @@ def _write_spill(path: str, rows) -> None:
         writer.close()
 
 
-def _spilled_rows(path: str):
+def spilled_rows(path: str):
+    """The rows of a spill file, in order, a batch at a time."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         for batch in pa.ipc.open_stream(f):
             yield from batch.to_pylist()
 
 
 def _merged(spills: list[str]):
-    return heapq.merge(*map(_spilled_rows, spills), key=_order)
+    return heapq.merge(*map(spilled_rows, spills), key=_order)
 
 
 def _merge_shard(key, spills, num_shards: int = 1):

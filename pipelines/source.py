@@ -28,9 +28,10 @@ class Source:
     # An optional PTransform factory run between reading and curating, for sources whose documents are
     # assembled from several records (StackExchange: a question joined with its answers).
     assemble: Optional[Callable[[], Any]] = field(default=None)
-    # An optional factory (params, input paths) -> PTransform or None, run after assembling and before curating,
-    # for work across documents of many files (CommonCrawl: CCNet's line dedup over groups of files).
-    prepare: Optional[Callable[[Any, list], Any]] = field(default=None)
+    # An optional factory (params, input paths, temp dir) -> PTransform or None, run after assembling and before
+    # curating, for work across documents of many files (CommonCrawl: CCNet's line dedup over groups of files);
+    # the temp dir is for documents that wait between passes (pipelines.io.Spill).
+    prepare: Optional[Callable[[Any, list, str], Any]] = field(default=None)
     # units(input_path, files) -> what the reader is called on, for sources whose unit may be a folder of files
     # (a repository, an extracted e-print): see pipelines.io.folder_units. None: every file is a unit.
     units: Optional[Callable[[str, list[str]], list[str]]] = None
