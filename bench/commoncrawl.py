@@ -14,7 +14,8 @@ Every pipeline runs in its own process pinned to one core (`--cpu`), on the gene
 (`--docs` per source; WET files left out) or on `--warc DIR`; peak RSS is that process's (and its children's).
 datatrove runs offline: its language model is the bundled file, and its English word tokenizer (for the Gopher
 rules) is spaCy's blank "en" tokenizer, rule-based and shipped in the spacy wheel; trafilatura needs
-lxml_html_clean, without which every extraction fails and times out.
+lxml_html_clean, without which every extraction fails and times out. datatrove's extractor drops paragraphs it has
+seen before by default, so on copied pages it keeps few; `--trafilatura-dedup off` turns that off (same time).
 """
 from __future__ import annotations
 
