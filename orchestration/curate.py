@@ -1,6 +1,7 @@
 """`llama-data curate`: one source's Beam curation job into RUN/curated/<source>/ and RUN/rejects/<source>/."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -87,8 +88,15 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
     with beam.Pipeline(options=options) as p:
         job.build(p, source, params, paths, str(run_dir), num_shards, file_limits)
-    shutil.rmtree(job.temp_dir(str(run_dir), source_name), ignore_errors=True)  # its spill files are gone
+    remove_temp(job.temp_dir(str(run_dir), source_name))
     return merge_stats(run_dir)[source_name]
+
+
+def remove_temp(temp_dir: str) -> None:
+    """A successful job's spill files, and RUN/.tmp/ once no other job has any there."""
+    shutil.rmtree(temp_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(os.path.dirname(temp_dir))
 
 
 def print_summary(stats: dict, seconds: float, run_dir: Path, out=None) -> None:

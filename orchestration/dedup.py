@@ -28,7 +28,7 @@ def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from orchestration.curate import _QuietOptionalClients
+    from orchestration.curate import _QuietOptionalClients, remove_temp
     from pipelines import dedup as job
 
     logging.getLogger().addFilter(_QuietOptionalClients())
@@ -44,7 +44,7 @@ def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG
     options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
     with beam.Pipeline(options=options) as p:
         job.build(p, params, paths, str(out_dir), num_shards)
-    shutil.rmtree(job.temp_dir(str(out_dir)), ignore_errors=True)  # its spill files are gone
+    remove_temp(job.temp_dir(str(out_dir)))
     return json.loads((out_dir / "dedup_stats.json").read_text())
 
 

@@ -442,7 +442,6 @@ def _remove_lines(_group, joined):
                 yield doc
                 continue
             yield with_meta({**doc, "text": text}, lines_removed=removed, original_length=len(doc["text"]))
-        FileSystems.delete([path])
 
 
 def prepare(params: CommonCrawlParams, paths: list[str], temp_dir: str):

@@ -216,9 +216,9 @@ ROW_GROUP_ROWS, ROW_GROUP_BYTES = 2_000, 16 << 20  # a Parquet row group ends at
 
 
 def _order(row: dict):
-    """Rows are written in id order; ties (the same id read twice) are broken by content, so the order never
-    depends on how the runner bundled the rows."""
-    return row["id"], row["meta"], row["text"], row["url"]
+    """Rows are written in id order; ties (the same id read twice) are broken by everything else, so the order
+    never depends on how the runner bundled the rows."""
+    return row["id"], row["meta"], row["text"], row["url"], row["source"], row.get("reason", "")
 
 
 def _schema(row: dict):
@@ -262,14 +262,17 @@ class WriteShards(beam.PTransform):
 def _system_allocator() -> None:
     """Arrow's default allocator (mimalloc) keeps the memory of freed batches for reuse, so a writer streaming
     short-lived batches looks as if it grew with its input (377 MB vs 314 MB at 32,000 pages); glibc's malloc
-    gives it back, at the same speed."""
+    gives it back, at the same speed. This sets the pool of the whole worker process, which is what we want."""
     pa.set_memory_pool(pa.system_memory_pool())
 
 
 class Spill(beam.DoFn):
     """Parks rows in temporary files instead of memory until a later step wants them: rows -> (key_of(row),
     spill file), each spill file holding rows of one key, sorted (read them with `spilled_rows`). A bundle holds
-    at most SPILL_BYTES of rows."""
+    about SPILL_BYTES of rows (counted in characters) before it writes them out. Each bundle writes a file per key
+    it saw, so a runner with tiny bundles makes many small files: give it bundles of thousands of rows.
+    Spill files are left for the job's owner to remove once the job has succeeded (`pipelines.curate.temp_dir`):
+    a retried step must find its inputs again."""
 
     def __init__(self, key_of, temp_dir: str):
         self.key_of, self.temp_dir = key_of, temp_dir
@@ -312,7 +315,8 @@ def _write_spill(path: str, rows) -> None:
                 schema = _schema(batch[0])
                 writer = pa.ipc.new_stream(f, schema, options=pa.ipc.IpcWriteOptions(compression="lz4"))
             writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
-        writer.close()
+        if writer is not None:
+            writer.close()
 
 
 def spilled_rows(path: str):
@@ -330,11 +334,13 @@ def _merge_shard(key, spills, num_shards: int = 1):
     _system_allocator()
     directory, shard = key
     spills = sorted(spills)
+    ours = []  # the spills this call made; the input spills stay until the job has succeeded (see Spill)
     while len(spills) > MAX_FAN_IN:  # merge the first spills into one, until few enough are left
         head, spills = spills[:MAX_FAN_IN], spills[MAX_FAN_IN:]
         spills.append(_spill_path(FileSystems.split(head[0])[0]))
         _write_spill(spills[-1], _merged(head))
-        FileSystems.delete(head)
+        ours.append(spills[-1])
+        FileSystems.delete([path for path in head if path in ours])
     final = FileSystems.join(directory, f"part-{shard:05d}-of-{num_shards:05d}.parquet")
     tmp, counts, writer = final + ".tmp", {}, None
     with FileSystems.create(tmp) as f:
@@ -350,7 +356,7 @@ def _merge_shard(key, spills, num_shards: int = 1):
                 group, size = [], 0
         _write_group(writer, f, group).close()
     FileSystems.rename([tmp], [final])
-    FileSystems.delete(spills)
+    FileSystems.delete([path for path in spills if path in ours])
     return final, {k: tuple(v) for k, v in counts.items()}
 
 

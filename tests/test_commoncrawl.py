@@ -166,6 +166,7 @@ def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
     assert len(emptied) == 3 and all(r["text"] == "" and get_meta(r)["lines_removed"] == 29 for r in emptied)
     kept = _rows(tmp_path / "curated/commoncrawl/part-00000-of-00001.parquet")
     assert "https://allenai.org/" not in {r["url"] for r in kept}
+    assert not (tmp_path / ".tmp").exists()  # the pages parked between passes and the writer's spills are gone
 
 
 def test_gopher_rules_name_the_first_rule_broken():

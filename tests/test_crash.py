@@ -38,12 +38,14 @@ def final_files_are_whole(folder: Path) -> None:
 
 def run(args: list, kill_after: float | None = None, kill_on_tmp: Path | None = None) -> bool:
     """Runs the command to the end (True), or kills it with SIGKILL after `kill_after` seconds or as soon as a
-    temporary file or folder (`*.tmp*`) exists under `kill_on_tmp` (False: killed before it ended)."""
+    temporary file or folder (`*.tmp*`, not the spill folder RUN/.tmp/ that exists all along) shows up under
+    `kill_on_tmp` (False: killed before it ended)."""
     proc = subprocess.Popen(CLI + [str(a) for a in args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     start = time.monotonic()
     while proc.poll() is None:
         due = kill_after is not None and time.monotonic() - start >= kill_after
-        if due or (kill_on_tmp is not None and any(kill_on_tmp.rglob("*.tmp*"))):
+        if due or (kill_on_tmp is not None and any(".tmp" not in p.relative_to(kill_on_tmp).parts
+                                                    for p in kill_on_tmp.rglob("*.tmp*"))):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             return False
