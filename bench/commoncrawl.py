@@ -51,9 +51,8 @@ def datatrove_run(warc_dir: str, lid_path: str, deduplicate: str) -> dict:
     # What datatrove's executor does for one rank, without its deepcopy (a loaded fastText model cannot be copied).
     start = time.perf_counter()
     data = None
-    for step in (WarcReader(warc_dir, glob_pattern="*.warc.gz"), Trafilatura(favour_precision=True, deduplicate=deduplicate == "on"),
-                 lang,
-                 GopherQualityFilter()):
+    extract = Trafilatura(favour_precision=True, deduplicate=deduplicate == "on")
+    for step in (WarcReader(warc_dir, glob_pattern="*.warc.gz"), extract, lang, GopherQualityFilter()):
         data = step(data, rank=0, world_size=1)
     kept = sum(1 for _ in data)
     return {"seconds": time.perf_counter() - start, "kept": kept, "rss_mb": peak_rss_mb()}

@@ -228,7 +228,8 @@ class NearDedup(beam.PTransform):
     def expand(self, docs):
         params = self.params
         # Batches of about BATCH documents by a GroupByKey on a hash of the id: vectorised signatures need
-        # batches, and BatchElements emits from finish_bundle, whose output the DaskRunner drops.
+        # batches, and BatchElements emits from finish_bundle, whose output Beam's own DaskRunner drops (this job
+        # runs on it as it is: tests/test_dedup.py).
         count = docs | "Count" >> beam.combiners.Count.Globally()
         signed = (docs
                   | "ToBatch" >> beam.Map(lambda d, n: (shard_of(d["id"], -(-n // BATCH)), d),

@@ -271,8 +271,8 @@ class Spill(beam.DoFn):
     spill file), each spill file holding rows of one key, sorted (read them with `spilled_rows`). A bundle holds
     about SPILL_BYTES of rows (counted in characters) before it writes them out. Each bundle writes a file per key
     it saw, so a runner with tiny bundles makes many small files: give it bundles of thousands of rows.
-    Spill files are left for the job's owner to remove once the job has succeeded (`pipelines.curate.temp_dir`):
-    a retried step must find its inputs again."""
+    Spill files are left for the job's owner to remove once the job has succeeded
+    (`orchestration.curate.remove_temp`): a retried step must find its inputs again."""
 
     def __init__(self, key_of, temp_dir: str):
         self.key_of, self.temp_dir = key_of, temp_dir
