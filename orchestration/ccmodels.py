@@ -19,6 +19,8 @@ from pathlib import Path
 
 import click
 
+from llama_data.files import atomic_write
+
 
 
 def _open(path: str, decompress: bool = False):
@@ -37,12 +39,6 @@ def _inputs(patterns) -> list[str]:
     if not paths:
         raise click.UsageError(f"no files found in {', '.join(patterns)}")
     return paths
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _wiki_paragraphs(dumps: list[str], lang: str, max_chars: int):
@@ -108,7 +104,7 @@ def train_lm(dumps, lang: str, out: Path, vocab_size: int = 16000, order: int = 
         spm.SentencePieceTrainer.train(
             sentence_iterator=iter(lines), model_prefix=f"{tmp}/sp", vocab_size=vocab_size, model_type="unigram",
             hard_vocab_limit=False, character_coverage=0.9999, num_threads=1, minloglevel=2)
-        _atomic_write(out / SP_MODEL, Path(f"{tmp}/sp.model").read_bytes())
+        atomic_write(out / SP_MODEL, Path(f"{tmp}/sp.model").read_bytes())
     sp = spm.SentencePieceProcessor(model_file=str(out / SP_MODEL))
     pieces = [sp.encode(line, out_type=str) for line in tqdm(lines, desc="encode", unit="para", file=sys.stderr)]
     print(f"estimating a {order}-gram model on {sum(map(len, pieces)):,} pieces", file=sys.stderr)
@@ -120,7 +116,7 @@ def train_lm(dumps, lang: str, out: Path, vocab_size: int = 16000, order: int = 
     model = kenlm.Model(str(out / LM_MODEL))  # what the curation job will load
     info = {"lang": lang, "order": model.order, "vocab_size": sp.get_piece_size(), "paragraphs": len(lines),
             "pieces": sum(map(len, pieces)), "ngrams": [len(p) for p in logprobs], "wiki": list(dumps)}
-    _atomic_write(out / "info.json", json.dumps(info, indent=1).encode())
+    atomic_write(out / "info.json", json.dumps(info, indent=1).encode())
     return info
 
 
@@ -187,7 +183,7 @@ def compute_cutoffs(model_dir: Path, inputs, sample: int = 10000) -> dict:
     head, middle = cutoffs(ppl, PERCENTILES)
     result = {"head": head, "middle": middle, "percentiles": list(PERCENTILES), "documents": len(ppl),
               "input": list(inputs)}
-    _atomic_write(model_dir / CUTOFFS, json.dumps(result, indent=1).encode())
+    atomic_write(model_dir / CUTOFFS, json.dumps(result, indent=1).encode())
     return result | {"lang": lang}
 
 
@@ -284,5 +280,5 @@ def train_classifier(dumps, warcs, out: Path, lang: str = "en", epoch: int = 10,
     report = {"cited_urls": len(cited), "positives": len(positives), "negatives": len(negatives),
               "train": len(train), "held_out": len(held_out), "precision": round(precision, 4),
               "recall": round(recall, 4), "lang": lang, "seed": seed, "epoch": epoch}
-    _atomic_write(out.with_suffix(".json"), json.dumps(report, indent=1).encode())
+    atomic_write(out.with_suffix(".json"), json.dumps(report, indent=1).encode())
     return report

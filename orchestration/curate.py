@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from curation.schema import SOURCES
-from orchestration.config import CONFIGS, ConfigError, from_dict, read_yaml
+from llama_data.config import CONFIGS, ConfigError, from_dict, read_yaml
 
 DEFAULT_CONFIG = CONFIGS / "curation.yaml"
 

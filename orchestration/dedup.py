@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.config import CONFIGS, ConfigError, load_config
+from llama_data.config import CONFIGS, ConfigError, load_config
 
 DEFAULT_CONFIG = CONFIGS / "dedup.yaml"
 

@@ -31,7 +31,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from orchestration.config import CONFIGS, ConfigError, check, load_config
+from llama_data.config import CONFIGS, ConfigError, check, load_config
+from llama_data.files import file_sha256
 from tokenizer.tokens import read_part
 
 WARN_EPOCHS = 4.0  # the paper repeats no source more than ~2.4 times; far beyond that a model starts to memorise
@@ -301,14 +302,6 @@ def write_shard(path: Path, rows) -> str:
         writer.write_table(table)
     os.replace(tmp, path)
     return file_sha256(path)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=print) -> dict:

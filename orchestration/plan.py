@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.config import CONFIGS, ConfigError, load_config
+from llama_data.config import CONFIGS, ConfigError, load_config
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 PAPER_TOKENS = 1.4e12

@@ -38,7 +38,8 @@ from typing import Callable
 
 import click
 
-from orchestration.config import ConfigError, check, from_dict, load_config
+from llama_data.config import ConfigError, check, from_dict, load_config
+from llama_data.files import atomic_write, file_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE_ORDER = ("samples", "models", "curate", "dedup", "tokenizer", "mix", "train")
@@ -131,7 +132,7 @@ class Stage:
 
 def load_run_config(path: Path) -> tuple[RunConfig, "MixConfig"]:
     """The run config with its paths resolved, and its mix config; errors name the key and the file."""
-    from orchestration.config import CONFIGS
+    from llama_data.config import CONFIGS
     from orchestration.mix import MixConfig
 
     path = Path(path)
@@ -349,9 +350,7 @@ def read_marker(run_dir: Path, stage: str) -> dict | None:
 def _write_marker(run_dir: Path, stage: str, marker: dict) -> None:
     path = _marker_path(run_dir, stage)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    atomic_write(path, (json.dumps(marker, indent=1, sort_keys=True) + "\n").encode())
 
 
 def _files(run_dir: Path, outputs: list[str]) -> list[Path]:
@@ -364,8 +363,6 @@ def _files(run_dir: Path, outputs: list[str]) -> list[Path]:
 
 def output_digest(run_dir: Path, outputs: list[str]) -> dict:
     """relative path -> [sha256, bytes] of every file a stage wrote."""
-    from orchestration.mix import file_sha256
-
     return {str(f.relative_to(run_dir)): [file_sha256(f), f.stat().st_size] for f in _files(run_dir, outputs)}
 
 

@@ -36,7 +36,7 @@ from curation.perplexity import BUCKETS, Perplexity
 from curation.quality import RefClassifier
 from curation.schema import doc_id, get_meta, make_doc, reject, with_meta
 from curation.sources import commoncrawl as cc
-from orchestration.config import check
+from llama_data.config import check
 from pipelines.io import DecompressionLimit, Spill, limits, spilled_rows
 from pipelines.source import Source
 

@@ -26,7 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 from curation import minhash
 from curation.schema import DOC_SCHEMA, reject, with_meta
 from curation.text import content_hash
-from orchestration.config import check
+from llama_data.config import check
 from pipelines.io import KEPT, WriteShards, safe_reason, shard_of
 
 BATCH = 256  # documents per signature batch

@@ -22,7 +22,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, reject
-from orchestration.config import check
+from llama_data.config import check
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def convert(fmt, checkpoint, out, config, dtype, shards, tokenizer):
 
     args = None
     if config is not None:
-        from orchestration.config import ConfigError, load_config
+        from llama_data.config import ConfigError, load_config
         from pretrain.model import PRESETS
         from pretrain.run import TrainConfig
 

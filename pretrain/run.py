@@ -49,7 +49,7 @@ if not torch.cuda.is_available():
 import deepspeed
 import deepspeed.comm as dist
 
-from orchestration.config import check, load_config
+from llama_data.config import check, load_config
 from pretrain.data import Sampler, TokenShards
 from pretrain.model import PRESETS, ModelArgs, Transformer, set_activation_checkpointing
 

@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from curation.schema import SOURCES
-from orchestration.config import CONFIGS
+from llama_data.config import CONFIGS
 from orchestration.mix import mix
 from test_tokenizer import train_cli, write_curated
 from tokenizer.train import BOS_ID, EOS_ID, load

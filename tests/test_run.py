@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from curation.schema import get_meta
 from orchestration.cli import main
-from orchestration.config import CONFIGS
+from llama_data.config import CONFIGS
 from orchestration.samples import make_samples
 
 ROOT = Path(__file__).resolve().parents[1]

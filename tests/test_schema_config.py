@@ -5,7 +5,7 @@ import pyarrow as pa
 import pytest
 
 from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, get_meta, make_doc, reject, with_meta
-from orchestration.config import ConfigError, check, load_config
+from llama_data.config import ConfigError, check, load_config
 
 
 def test_doc_id_is_stable_and_depends_on_source_and_native_id():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.config import ConfigError
+from llama_data.config import ConfigError
 from orchestration.curate import load_params, run_curation
 from orchestration.samples import make_samples
 from pipelines.io import DecompressionLimit, Oversized, limited, read_lines

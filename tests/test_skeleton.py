@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from curation.schema import SOURCES
 from orchestration.cli import main
-from orchestration.config import CONFIGS
+from llama_data.config import CONFIGS
 from test_pretrain import launch, logged_losses
 
 

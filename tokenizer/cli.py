@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.config import CONFIGS
+from llama_data.config import CONFIGS
 
 
 @click.group()
@@ -23,7 +23,7 @@ def tokenizer():
               help="Mix config whose weights set each source's share of the sample.")
 def train(run_dir, vocab_size, sample_chars, seed, weights):
     """Train SentencePiece BPE on a mix-weighted sample of RUN/curated; write RUN/tokenizer/tokenizer.model."""
-    from orchestration.config import ConfigError, load_config
+    from llama_data.config import ConfigError, load_config
     from orchestration.mix import MixConfig
     from tokenizer.train import train as train_tokenizer
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import time
 from pathlib import Path
 
 from curation.schema import SOURCES
+from llama_data.files import atomic_write
 
 UNK_ID, BOS_ID, EOS_ID, PAD_ID = 0, 1, 2, -1
 MAX_SENTENCE_BYTES = 4192  # LLaMA's max_sentence_length; longer lines are cut, never dropped silently
@@ -160,15 +160,9 @@ def train(run_dir: str | Path, weights: dict[str, float], vocab_size: int = 3200
     vocab = "".join(f"{processor.id_to_piece(i)}\t{processor.get_score(i):g}\n" for i in range(len(processor)))
     path = model_path(run_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path.with_suffix(".vocab"), vocab.encode())
-    _write_atomic(path.parent / "tokenizer_config.json", (json.dumps(HF_TOKENIZER_CONFIG, indent=2) + "\n").encode())
-    _write_atomic(path.parent / "special_tokens_map.json", (json.dumps(HF_SPECIAL_TOKENS, indent=2) + "\n").encode())
-    _write_atomic(path, model.getvalue())  # last: its presence means the tokenizer is complete
+    atomic_write(path.with_suffix(".vocab"), vocab.encode())
+    atomic_write(path.parent / "tokenizer_config.json", (json.dumps(HF_TOKENIZER_CONFIG, indent=2) + "\n").encode())
+    atomic_write(path.parent / "special_tokens_map.json", (json.dumps(HF_SPECIAL_TOKENS, indent=2) + "\n").encode())
+    atomic_write(path, model.getvalue())  # last: its presence means the tokenizer is complete
     return {"path": str(path), "vocab_size": len(processor), "chars": chars,
             "documents": {s: len(ids) for s, ids in chosen.items()}, "seconds": time.time() - start}
-
-
-def _write_atomic(path: Path, data: bytes):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
