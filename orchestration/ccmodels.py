@@ -91,8 +91,7 @@ def train_lm(dumps, lang: str, out: Path, vocab_size: int = 16000, order: int = 
     import sentencepiece as spm
     from tqdm import tqdm
 
-    from curation.perplexity import estimate, normalize, write_arpa
-    from pipelines.commoncrawl import LM_MODEL, SP_MODEL
+    from curation.perplexity import LM_MODEL, SP_MODEL, estimate, normalize, write_arpa
 
     out.mkdir(parents=True, exist_ok=True)
     lines = [normalize(p) for p in tqdm(_wiki_paragraphs(_inputs(dumps), lang, max_chars), desc="paragraphs",
@@ -171,8 +170,7 @@ def compute_cutoffs(model_dir: Path, inputs, sample: int = 10000) -> dict:
     """`lm cutoffs`: MODEL/cutoffs.json (returned)."""
     from tqdm import tqdm
 
-    from curation.perplexity import PERCENTILES, Perplexity, cutoffs
-    from pipelines.commoncrawl import CUTOFFS, LM_MODEL, SP_MODEL
+    from curation.perplexity import CUTOFFS, LM_MODEL, PERCENTILES, SP_MODEL, Perplexity, cutoffs
 
     lang = json.loads((model_dir / "info.json").read_text())["lang"]
     texts = _sample_texts(_inputs(inputs), lang, sample)

@@ -32,15 +32,13 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
 from curation import linededup
 from curation.lang import LanguageId
-from curation.perplexity import BUCKETS, Perplexity
+from curation.perplexity import BUCKETS, CUTOFFS, LM_MODEL, SP_MODEL, Perplexity
 from curation.quality import RefClassifier
 from curation.schema import doc_id, get_meta, make_doc, reject, with_meta
 from curation.sources import commoncrawl as cc
 from llama_data.config import check
 from pipelines.io import DecompressionLimit, Spill, limits, spilled_rows
 from pipelines.source import Source
-
-SP_MODEL, LM_MODEL, CUTOFFS = "sp.model", "lm.arpa", "cutoffs.json"  # a language model directory
 
 CHUNK = 1 << 18
 MAX_RECORD_BYTES = 8 << 20  # Common Crawl truncates payloads at 1 MiB; anything far bigger is not a web page
