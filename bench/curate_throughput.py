@@ -26,6 +26,7 @@ from orchestration.curate import DEFAULT_CONFIG, load_params, run_curation
 from orchestration.samples import make_samples
 from pipelines.io import expand_input
 from pipelines.registry import get_source
+from readers.limits import Limits
 
 
 def _read_all(source, input_path: str) -> list[dict]:
@@ -34,10 +35,10 @@ def _read_all(source, input_path: str) -> list[dict]:
     rows = []
     for unit in units:
         if unit.endswith("/"):
-            rows += source.read(unit, None)
+            rows += source.read(unit, None, Limits())
         else:
             with FileSystems.open(unit, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                rows += source.read(unit, f)
+                rows += source.read(unit, f, Limits())
     return rows
 
 

@@ -44,12 +44,13 @@ def _inputs(patterns) -> list[str]:
 def _wiki_paragraphs(dumps: list[str], lang: str, max_chars: int):
     """The paragraphs of a dump's articles in `lang`, as the wikipedia source cleans them."""
     from curation.schema import get_meta
-    from pipelines import wikipedia
+    from readers import mediawiki
+    from readers.limits import Limits
 
     chars = 0
     for path in dumps:
         with _open(path) as f:
-            for doc in wikipedia.read(path, f):
+            for doc in mediawiki.read(path, f, Limits()):
                 if "reason" in doc or get_meta(doc)["language"] != lang:
                     continue
                 for line in doc["text"].split("\n"):
@@ -127,7 +128,9 @@ def _sample_texts(paths: list[str], lang: str, sample: int) -> list[str]:
 
     from curation import linededup
     from curation.lang import LanguageId
-    from pipelines import commoncrawl
+    from pipelines.commoncrawl import CommonCrawlParams
+    from readers import warc
+    from readers.limits import Limits
 
     texts = []
     for path in paths:
@@ -136,7 +139,7 @@ def _sample_texts(paths: list[str], lang: str, sample: int) -> list[str]:
                 texts += pq.read_table(f, columns=["text"]).column("text").to_pylist()
         else:
             with _open(path) as f:
-                texts += [d["text"] for d in commoncrawl.read(path, f) if "reason" not in d and d["text"]]
+                texts += [d["text"] for d in warc.read(path, f, Limits()) if "reason" not in d and d["text"]]
         if len(texts) >= sample:
             break
     texts = texts[:sample]
@@ -146,7 +149,7 @@ def _sample_texts(paths: list[str], lang: str, sample: int) -> list[str]:
             for h in linededup.doc_line_hashes(text):
                 counts[h] = counts.get(h, 0) + 1
         dup = np.sort(np.array([h for h, n in counts.items() if n >= 2], np.int64))
-        params = commoncrawl.CommonCrawlParams(perplexity_models=None, classifier_model=None)
+        params = CommonCrawlParams(perplexity_models=None, classifier_model=None)
         lang_id = LanguageId()
         texts = [t for t in (linededup.remove_lines(t, dup)[0] for t in texts) if len(t) >= params.min_chars]
         texts = [t for t in texts if lang_id(t[:params.lang_prefix_chars])[0] == lang]
@@ -200,12 +203,13 @@ def _wikitexts(path: str):
 def _pages(warcs: list[str], lang: str):
     """(url, text) of the WARC/WET pages in `lang` with at least some text."""
     from curation.lang import LanguageId
-    from pipelines import commoncrawl
+    from readers import warc
+    from readers.limits import Limits
 
     lang_id = LanguageId()
     for path in warcs:
         with _open(path) as f:
-            for d in commoncrawl.read(path, f):
+            for d in warc.read(path, f, Limits()):
                 if "reason" not in d and len(d["text"]) >= 100 and lang_id(d["text"][:4000])[0] == lang:
                     yield d["id"], d["url"], d["text"]
 

@@ -67,8 +67,7 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     from pipelines import curate as job
     from pipelines.io import expand_input
     from pipelines.registry import get_source
-
-    from pipelines.io import Limits
+    from readers.limits import Limits
 
     logging.getLogger().addFilter(_QUIET)
     source = get_source(source_name)

@@ -3,17 +3,12 @@ deterministic, atomic Parquet shards. Everything goes through Beam's filesystems
 local, gs:// or s3://, and only ParDo and GroupByKey are used, so every runner can run it."""
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import heapq
-import io
 import re
 import sys
-import threading
 import traceback
 import uuid
-from dataclasses import dataclass
 
 import apache_beam as beam
 import pyarrow as pa
@@ -21,98 +16,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, reject
-from llama_data.config import check
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one input may cost a reader, whatever its bytes: the `limits:` section of configs/curation.yaml.
-    A compressed file stops being read past `max_decompressed_bytes` (a bomb; the documents before it are kept),
-    and one document or record longer than `max_document_bytes` is dropped `too_large` without being held."""
-    max_decompressed_bytes: int = 128 << 30  # the largest real input, enwiki in one .bz2, is ~100 GB
-    max_document_bytes: int = 64 << 20
-
-    def __post_init__(self):
-        check(self.max_decompressed_bytes >= 1, "max_decompressed_bytes", "must be at least 1")
-        check(self.max_document_bytes >= 1, "max_document_bytes", "must be at least 1")
-
-
-class DecompressionLimit(Exception):
-    """A file decompressed past `Limits.max_decompressed_bytes`; ReadFiles counts it under `reason`."""
-    reason = "decompression_limit"
-
-
-_reading = threading.local()
-
-
-def limits() -> Limits:
-    """The limits of the job whose reader runs in this thread (ReadFiles sets them; the defaults elsewhere)."""
-    return getattr(_reading, "limits", None) or Limits()
-
-
-class _Limited(io.RawIOBase):
-    def __init__(self, stream, max_bytes: int):
-        self.stream, self.max_bytes, self.total = stream, max_bytes, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        data = self.stream.read1(len(b))  # what one step of decompression gives: a later failure loses none of it
-        n = len(data)
-        b[:n] = data
-        self.total += n
-        if self.total > self.max_bytes:
-            raise DecompressionLimit(f"more than {self.max_bytes:,} bytes after decompression")
-        return n
-
-
-def limited(stream, max_bytes: int) -> io.BufferedReader:
-    """`stream` (a decompressing one) as a buffered stream that raises DecompressionLimit past `max_bytes`."""
-    return io.BufferedReader(_Limited(stream, max_bytes), 1 << 16)
-
-
-def open_decompressed(path: str, raw) -> io.BufferedReader:
-    """The bytes of a file, gunzipped or bunzipped by its name's suffix and bounded by
-    `limits().max_decompressed_bytes`; a plain file is returned as it is (its size is the reader's own bound)."""
-    if path.endswith((".gz", ".tgz")):
-        return limited(gzip.GzipFile(fileobj=raw), limits().max_decompressed_bytes)
-    if path.endswith(".bz2"):
-        return limited(bz2.BZ2File(raw), limits().max_decompressed_bytes)
-    return raw
-
-
-def check_tar_end(tar) -> None:
-    """Raise tarfile.ReadError unless a streamed tar really ended: `tarfile` stops at the first header it cannot
-    read as if the archive ended there, so what follows must be zero padding; reading it to the end also checks
-    a compressed stream's own end (a gzip CRC, a cut-off file)."""
-    import tarfile
-
-    while block := tar.fileobj.read(1 << 20):
-        if block.strip(b"\0"):
-            raise tarfile.ReadError("damaged archive: data after the last readable member")
-
-
-@dataclass(frozen=True)
-class Oversized:
-    """A line longer than the document limit, skipped: its first bytes and its length."""
-    head: bytes
-    size: int
-
-
-def read_lines(stream, max_bytes: int | None = None):
-    """The lines of a binary stream, each a `bytes` with its line end, or an `Oversized` for a line longer than
-    `max_bytes` (default: `limits().max_document_bytes`), which is read past in chunks and never held whole."""
-    max_bytes = max_bytes or limits().max_document_bytes
-    while line := stream.readline(max_bytes + 1):
-        if len(line) <= max_bytes or line.endswith(b"\n"):
-            yield line
-            continue
-        size = len(line)
-        while (more := stream.readline(1 << 20)) and not more.endswith(b"\n"):
-            size += len(more)
-        yield Oversized(line[:100_000], size + len(more))
+from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id
+from readers.limits import DecompressionLimit, Limits
 
 
 def expand_input(path_or_glob: str) -> list[str]:
@@ -141,6 +46,12 @@ def folder_units(input_path: str, paths: list[str]) -> list[str]:
     return sorted(units)
 
 
+def read_head(path: str, max_bytes: int) -> bytes:
+    """The first `max_bytes` of a file (a reader's bound on a file of a folder unit)."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        return f.read(max_bytes)
+
+
 def _is_dir(path: str) -> bool:
     if "://" in path:
         return path.endswith("/")
@@ -155,7 +66,7 @@ def _hidden(path: str, root: str) -> bool:
 
 
 class ReadFiles(beam.DoFn):
-    """Runs a source's reader over one file, under the job's `Limits`. A file that fails part way keeps the
+    """Runs a source's reader over one file, passing it the job's `Limits`. A file that fails part way keeps the
     documents read before the failure and adds one reject for the file, reason `read_error` (or
     `decompression_limit`); a file that holds no document at all
     (empty, or only non-document records) adds one reject `no_documents`. So no input file goes unaccounted."""
@@ -168,12 +79,12 @@ class ReadFiles(beam.DoFn):
         self.done = 0
 
     def process(self, path: str):
-        records, _reading.limits = 0, self.limits
+        records = 0
         try:
             with contextlib.ExitStack() as stack:  # a folder unit (path ending in "/") is read without a stream
                 f = None if path.endswith("/") else stack.enter_context(
                     FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
-                for records, row in enumerate(self.reader(path, f), 1):
+                for records, row in enumerate(self.reader(path, f, self.limits), 1):
                     yield row
         except DecompressionLimit as e:
             yield self._file_reject(path, e.reason, _error_meta(e))
@@ -182,8 +93,6 @@ class ReadFiles(beam.DoFn):
         else:
             if records == 0:
                 yield self._file_reject(path, "no_documents", "{}")
-        finally:
-            _reading.limits = None  # this job's limits never leak into a later reader in the same thread
         self.done += 1
         if self.done % max(1, self.total_files // 10) == 0 or self.done == self.total_files:
             print(f"[{self.source_name}] read {self.done}/{self.total_files} files, last {path} ({records:,} records)",

@@ -7,7 +7,9 @@ from warcio.warcwriter import WARCWriter
 from curation.schema import doc_id, get_meta, make_doc
 from curation.sources.commoncrawl import curate, decode_html, html_to_text, parse_content_type
 from orchestration.curate import run_curation
-from pipelines.commoncrawl import CommonCrawlParams, _headers, read
+from pipelines.commoncrawl import CommonCrawlParams
+from readers.limits import Limits
+from readers.warc import _headers, read
 
 NO_MODELS = "commoncrawl:\n  perplexity_models: null\n  classifier_model: null\n"
 
@@ -113,7 +115,7 @@ def test_reader_reads_every_page_record_and_gives_reasons():
         ("metadata", "http://a.example/", None, "application/warc-fields", b"fetchTimeMs: 5\r\n"),
         ("revisit", "http://a.example/again", None, None, b"sha1:KZDSZYZ7BD64SAYFKGMBKGJCGTOYU3GS"),
     ], gzip=False)
-    docs = list(read("plain.warc", io.BytesIO(data)))
+    docs = list(read("plain.warc", io.BytesIO(data), Limits()))
     assert [d.get("reason") for d in docs] == [None, "http_status", "not_html", "revisit"]
     page = docs[0]
     meta = get_meta(page)

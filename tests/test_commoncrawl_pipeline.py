@@ -10,7 +10,8 @@ from warcio.warcwriter import WARCWriter
 from curation.linededup import line_hash, normalize_line, remove_lines
 from curation.schema import get_meta
 from orchestration.curate import run_curation
-from pipelines.commoncrawl import MAX_RECORD_BYTES, read
+from readers.limits import Limits
+from readers.warc import MAX_RECORD_BYTES, read
 
 NO_MODELS = "commoncrawl:\n  perplexity_models: null\n  classifier_model: null\n  min_chars: 100\n"
 PROSE = ("The river rises in the hills above the old town and flows west for many miles. Boats carried wool and "
@@ -65,7 +66,7 @@ def test_every_kind_of_damage_is_counted_and_the_intact_records_are_read(tmp_pat
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         with open(tmp_path / name, "rb") as f:
-            got[name] = list(read(str(tmp_path / name), f))
+            got[name] = list(read(str(tmp_path / name), f, Limits()))
     assert reasons(got["truncated.warc.gz"]) == [None, "truncated"]
     assert reasons(got["corrupt_middle.warc.gz"]) == [None, "corrupt_gzip", None]
     lost = got["corrupt_middle.warc.gz"][1]  # its header was in the corrupt bytes: the file and offset say where

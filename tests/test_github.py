@@ -12,7 +12,8 @@ from curation.schema import doc_id, get_meta, make_doc
 from curation.sources.github import (GithubParams, code_problem, curate, detect_license, file_license,
                                      is_license_file, repo_license, spdx_license, strip_license_header)
 from orchestration.curate import run_curation
-from pipelines import github as reader
+from readers import repos as reader
+from readers.limits import Limits
 from conftest import SAMPLES as SAMPLES_ROOT
 
 CLICK_LICENSE = next(f for f in importlib.metadata.files("click") if f.name == "LICENSE.txt").locate()
@@ -173,7 +174,7 @@ def test_reader_bounds_what_it_holds_and_keeps_nothing_back_from_a_damaged_archi
     archive = tmp_path / "o__r.tar.gz"
     _tar(archive, "r-abc", {"a.py": b"a = 1\n" * 10, "b.py": b"b = 2\n" * 10, "LICENSE": b"MIT"})
     monkeypatch.setattr(reader, "REPO_BUFFER_BYTES", 80)
-    rows = list(reader.read(str(archive), archive.open("rb")))
+    rows = list(reader.read(str(archive), archive.open("rb"), Limits()))
     assert [(get_meta(r)["path"], r.get("reason")) for r in rows] == [
         ("b.py", "repo_too_large"), ("a.py", None), ("LICENSE", "license_file")]
     assert get_meta(rows[1])["license"] == "unknown"
@@ -185,7 +186,7 @@ def test_reader_bounds_what_it_holds_and_keeps_nothing_back_from_a_damaged_archi
     truncated.write_bytes(archive.read_bytes()[:len(archive.read_bytes()) // 2])
     rows = []
     with pytest.raises((EOFError, tarfile.TarError, OSError)):
-        for row in reader.read(str(truncated), truncated.open("rb")):
+        for row in reader.read(str(truncated), truncated.open("rb"), Limits()):
             rows.append(row)
     assert [(get_meta(r)["path"], r["reason"]) for r in rows] == [("a.py", "bad_archive")]
 

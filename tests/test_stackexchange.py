@@ -8,8 +8,9 @@ from curation.schema import doc_id, get_meta, make_doc
 from curation.sources.stackexchange import (StackExchangeParams, assemble, curate, html_to_text, parse_tags,
                                             site_ranks, with_site_rank)
 from orchestration.curate import run_curation
-from pipelines import stackexchange as reader
-from pipelines.stackexchange import read
+from readers import posts_xml as reader
+from readers.limits import Limits
+from readers.posts_xml import read
 from conftest import SAMPLES as SAMPLES_ROOT
 
 SAMPLES = SAMPLES_ROOT / "stackexchange"
@@ -77,7 +78,7 @@ def test_curate_by_site_rank_score_length_and_language():
 def test_reader_refuses_a_doctype_resynchronises_after_damage_and_rejects_other_files(monkeypatch):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><posts>'
             b'<row Id="1" PostTypeId="1" Body="&b;"/></posts>')
-    [row] = read(f"x/{COFFEE}/Posts.xml", io.BytesIO(bomb))
+    [row] = read(f"x/{COFFEE}/Posts.xml", io.BytesIO(bomb), Limits())
     assert row["reason"] == "refused_doctype"
     monkeypatch.setattr(reader, "CHUNK", 16)  # rows cut across reads
     damaged = (b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>\n<posts>\n'
@@ -86,13 +87,13 @@ def test_reader_refuses_a_doctype_resynchronises_after_damage_and_rejects_other_
                b'  <row Id="3" PostTypeId="2" ParentId="1" Score="5" Body="&undefined; entity" />\n'
                b'  <row Id="4" PostTypeId="2" ParentId="1" Score="-3" Body="fine" />\n'
                b'  garbage & more\n</posts>\n')
-    rows = list(read(f"x/{COFFEE}/Posts.xml", io.BytesIO(damaged)))
+    rows = list(read(f"x/{COFFEE}/Posts.xml", io.BytesIO(damaged), Limits()))
     assert [(r.get("reason"), get_meta(r).get("post_id")) for r in rows] == [
         (None, 1), ("bad_xml", None), ("bad_xml", None), (None, 4), ("bad_xml", None)]
     assert rows[4]["text"] == "\n  garbage & more\n"
     assert rows[1]["text"].startswith('<row Id="2"') and "undefined entity" in get_meta(rows[2])["error"]
     assert get_meta(rows[3])["score"] == -3
-    [row] = read(f"x/{COFFEE}/Comments.xml", io.BytesIO(b"<comments/>"))
+    [row] = read(f"x/{COFFEE}/Comments.xml", io.BytesIO(b"<comments/>"), Limits())
     assert row["reason"] == "unsupported_file"
 
 

@@ -8,8 +8,9 @@ from curation.schema import doc_id, get_meta, make_doc
 from curation.sources.wikipedia import (WikipediaParams, curate, is_redirect_text, wiki_language,
                                         wikitext_to_text)
 from orchestration.curate import run_curation
-from pipelines import wikipedia as reader
-from pipelines.wikipedia import read
+from readers import mediawiki as reader
+from readers.limits import Limits
+from readers.mediawiki import read
 
 
 @pytest.mark.parametrize("wikitext, text", [
@@ -81,7 +82,7 @@ DUMP = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_reader_streams_any_schema_version_and_gives_reasons():
-    docs = list(read("dewiki.xml.bz2", io.BytesIO(bz2.compress(DUMP.encode()))))
+    docs = list(read("dewiki.xml.bz2", io.BytesIO(bz2.compress(DUMP.encode())), Limits()))
     assert [d.get("reason") for d in docs] == [None, "redirect", "namespace"]
     article = docs[0]
     assert article["text"] == "Köln ist eine Stadt."
@@ -95,7 +96,7 @@ def test_reader_streams_any_schema_version_and_gives_reasons():
 def test_reader_refuses_a_doctype():
     bomb = ('<?xml version="1.0"?>\n<!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">'
             '<!ENTITY ext SYSTEM "file:///etc/passwd">]>\n<mediawiki><page><title>&b;&ext;</title></page></mediawiki>')
-    [row] = read("bomb.xml", io.BytesIO(bomb.encode()))
+    [row] = read("bomb.xml", io.BytesIO(bomb.encode()), Limits())
     assert row["reason"] == "refused_doctype" and row["text"] == ""
 
 
@@ -103,7 +104,7 @@ def test_reader_decodes_the_declared_encoding_and_a_byte_order_mark():
     latin = DUMP.replace('encoding="utf-8"', 'encoding="ISO-8859-1"').encode("latin-1")
     utf16 = DUMP.replace('encoding="utf-8"', 'encoding="UTF-16"').encode("utf-16")  # with its BOM
     for data in (latin, utf16):
-        docs = list(read("dewiki.xml", io.BytesIO(data)))
+        docs = list(read("dewiki.xml", io.BytesIO(data), Limits()))
         assert [d.get("reason") for d in docs] == [None, "redirect", "namespace"]
         assert docs[0]["text"] == "Köln ist eine Stadt." and get_meta(docs[0])["title"] == "Köln am Rhein"
 
@@ -115,7 +116,7 @@ def test_reader_resynchronises_after_a_malformed_page(monkeypatch):
               "<title>Unclosed</title><ns>0</ns><id>21</id><revision><text>never ends\n"]
     damaged = "  <page>".join([pages[0], broken[0], broken[1], *pages[1:]]).replace(
         "</mediawiki>", "stray text\n</mediawiki>")
-    docs = list(read("dewiki.xml", io.BytesIO(damaged.encode())))
+    docs = list(read("dewiki.xml", io.BytesIO(damaged.encode()), Limits()))
     assert [d.get("reason") for d in docs] == ["bad_xml", "bad_xml", None, "redirect", "namespace", "bad_xml"]
     assert [get_meta(d).get("title") for d in docs[:3]] == ["Broken & bad", "Unclosed", "Köln am Rhein"]
     assert docs[0]["text"].startswith("<page><title>Broken & bad</title>") and "not well-formed" in get_meta(
