@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from curation.schema import make_doc, reject
 from curation.sources import books
+from curation.text import looks_binary
 from readers.limits import Limits
 
 
@@ -16,7 +17,7 @@ def read(path: str, f, limits: Limits):
         return
     if len(data) > limit:
         yield reject(make_doc("books", name, "", path, limit=limit), "too_large")
-    elif books.looks_binary(data):
+    elif looks_binary(data, max_control_share=0.01):
         yield reject(make_doc("books", name, "", path, bytes=len(data)), "binary")
     else:
         text, encoding = books.decode(data)

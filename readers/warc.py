@@ -22,6 +22,7 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
 from curation.schema import doc_id, make_doc, reject
 from curation.sources import commoncrawl as cc
+from curation.text import looks_binary
 from readers.limits import DecompressionLimit, Limits
 
 CHUNK = 1 << 18
@@ -254,7 +255,7 @@ def _document(path: str, offset: int, record: bytes) -> dict:
         return reject(doc(), "revisit")
     if rec_type == "conversion":  # WET: UTF-8 text extracted by Common Crawl
         body = record[body_start:]
-        if cc.looks_binary(body):
+        if _served_binary(body):
             return reject(doc(), "binary")
         return doc(body.decode("utf-8", errors="replace").strip())
     if status is not None and status != "200":
@@ -263,12 +264,17 @@ def _document(path: str, offset: int, record: bytes) -> dict:
     if media_type not in cc.HTML_TYPES:
         return reject(doc(), "not_html")
     body = _payload(record[body_start:], http)
-    if cc.looks_binary(body):
+    if _served_binary(body):
         return reject(doc(), "binary")
     html, encoding = cc.decode_html(body, charset)
     if cc.undecodable_share(html) > cc.MAX_UNDECODABLE:
         return reject(doc(encoding=encoding), "bad_encoding")
     return doc(cc.html_to_text(html), encoding=encoding)
+
+
+def _served_binary(body: bytes) -> bool:
+    """An image, archive or executable served as text: judged by its start, where a page has few control bytes."""
+    return looks_binary(body[:4096], max_control_share=0.1)
 
 
 def _payload(block: bytes, http: dict | None) -> bytes:

@@ -2,6 +2,7 @@ import pyarrow.parquet as pq
 
 from curation.schema import doc_id, get_meta, make_doc
 from curation.sources.books import BooksParams, curate, decode, strip_gutenberg
+from curation.text import looks_binary
 from orchestration.curate import run_curation
 
 NEW_STYLE = """The Project Gutenberg eBook of A Tale
@@ -123,3 +124,11 @@ def test_curates_real_gutenberg_books(tmp_path, samples_dir):
     books3 = kept[doc_id("books", "books3_novel.txt")]
     assert books3["text"].startswith("Chapter One\n\nThe café was quiet.")
     assert get_meta(books3) == {"encoding": "latin-1"}
+
+
+def test_binary_is_told_by_a_nul_or_by_control_bytes_beyond_a_share():
+    text = b"a line\tof text\r\n\f" * 100  # 1,700 bytes: tab, line ends and form feed are text
+    assert not looks_binary(text, max_control_share=0.01)
+    assert looks_binary(text + b"\0", max_control_share=0.01)
+    assert looks_binary(text + b"\x7f" * 30, max_control_share=0.01)  # DEL is a control byte
+    assert not looks_binary(text + b"\x7f" * 30, max_control_share=0.1)

@@ -13,7 +13,6 @@ from curation.schema import get_meta, reject, with_meta
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_UNDECODABLE = 0.01  # share of U+FFFD after every decoding was tried: more means the page is not text
-_CONTROL = bytes(range(32)).translate(None, b"\t\n\r\f")
 
 
 def parse_content_type(value: str | None) -> tuple[str, str | None]:
@@ -39,12 +38,6 @@ def decode_html(body: bytes, charset: str | None) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     return body.decode(first, errors="replace").removeprefix("\ufeff"), first
-
-
-def looks_binary(body: bytes) -> bool:
-    """An image, archive or executable served as text: NUL bytes, or many control bytes, near the start."""
-    head = body[:4096]
-    return b"\0" in head or len(head) - len(head.translate(None, _CONTROL)) > 0.1 * len(head)
 
 
 def undecodable_share(text: str) -> float:
