@@ -2,9 +2,10 @@
 
 Per source: the tokens the mix asks for, the unique tokens behind them at the paper's epochs, the curated text
 that holds them at the paper's bytes per token (Table 1: disk size over unique tokens), and the raw input that
-yields that text at the measured keep rate; then core-hours from the measured per-core curation throughput that
-bench/curate_throughput.py writes to bench/results/curate_throughput.json, disk per stage and shard counts. The keep rate of the benchmark corpus stands in for that of
-real data until `--run RUN` (a curated run on real data) gives a measured one.
+yields that text at the measured keep rate; then core-hours from the per-core curation throughput that
+bench/curate_throughput.py measures into bench/results/curate_throughput.json, disk per stage and shard counts.
+The keep rate of the benchmark corpus stands in for that of real data until `--run RUN` (a curated run on real
+data) gives a measured one.
 """
 from __future__ import annotations
 
