@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from orchestration.samples import make_samples, samples
+from orchestration.samples import samples
+from samples.make import make_samples
 
 DOCS = 30
 WIKI_NS = "{http://www.mediawiki.org/xml/export-0.10/}"

@@ -1,4 +1,4 @@
-"""Vocabularies and boilerplate for `orchestration.samples`.
+"""Vocabularies and boilerplate for the sample corpus (`samples/`).
 
 English is built from words by part of speech so that sentences vary (perplexity and near-dedup stages need
 variety) yet read as English to a language identifier. French, German and Spanish use whole phrases that
