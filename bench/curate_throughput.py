@@ -30,9 +30,9 @@ from apache_beam.io.filesystems import FileSystems
 
 from curation.schema import DOC_SCHEMA, SOURCES
 from orchestration.curate import DEFAULT_CONFIG, load_params, run_curation
-from orchestration.samples import make_samples
 from pipelines.io import expand_input
 from pipelines.registry import get_source
+from samples.make import make_samples
 
 
 def _read_all(source, input_path: str) -> list[dict]:

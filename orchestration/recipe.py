@@ -206,7 +206,7 @@ def _listing(input_path: str) -> list:
 
 
 def _make_samples(run_dir: Path, docs: int, seed: int) -> str:
-    from orchestration.samples import make_samples
+    from samples.make import make_samples
 
     sources = make_samples(run_dir / "samples", docs, seed, force=True)
     return f"{docs} documents per source, {sum(s['bytes'] for s in sources.values()) / 1e6:.1f} MB"

@@ -12,12 +12,12 @@ import pytest
 
 from llama_data.config import ConfigError
 from orchestration.curate import load_params, run_curation
-from orchestration.samples import make_samples
 from pipelines.io import DecompressionLimit, Oversized, limited, read_lines
 from pipelines.registry import get_source
+from samples.make import make_samples
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("curation", "orchestration", "pipelines", "pretrain", "tokenizer", "bench")
+PACKAGES = ("curation", "orchestration", "pipelines", "samples", "pretrain", "tokenizer", "bench")
 
 
 def all_rows(run: Path) -> list[dict]:
