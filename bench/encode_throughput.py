@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation.schema import DOC_SCHEMA, make_doc
-from orchestration.samples import Prose
 from pipelines.encode import BATCH_DOCS, run_encode
+from samples.prose import Prose
 from tokenizer.train import train
 
 PART_DOCS = 2000

@@ -181,7 +181,7 @@ class Spill(beam.DoFn):
     about SPILL_BYTES of rows (counted in characters) before it writes them out. Each bundle writes a file per key
     it saw, so a runner with tiny bundles makes many small files: give it bundles of thousands of rows.
     Spill files are left for the job's owner to remove once the job has succeeded
-    (`orchestration.curate.remove_temp`): a retried step must find its inputs again."""
+    (`pipelines.launch.remove_temp`): a retried step must find its inputs again."""
 
     def __init__(self, key_of, temp_dir: str):
         self.key_of, self.temp_dir = key_of, temp_dir

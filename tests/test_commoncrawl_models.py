@@ -15,7 +15,7 @@ from curation.perplexity import bucket, cutoffs, estimate, write_arpa
 from curation.quality import RefClassifier, ref_urls, url_key
 from curation.schema import get_meta
 from orchestration.cli import main
-from orchestration.samples import make_samples
+from samples.make import make_samples
 
 WORDS = "the river rises in the hills and flows to the sea past old towns where boats carry goods".split()
 

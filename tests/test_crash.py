@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from curation.schema import SOURCES
-from orchestration.samples import make_samples
+from samples.make import make_samples
 from test_tokenizer import train_cli, write_curated
 
 CLI = [sys.executable, "-c", "from orchestration.cli import main; main()"]

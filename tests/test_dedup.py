@@ -15,8 +15,8 @@ from curation.schema import DOC_SCHEMA, doc_id, get_meta, make_doc
 from orchestration.cli import main
 from orchestration.curate import run_curation
 from orchestration.dedup import run_dedup
-from orchestration.samples import make_samples
 from pipelines.dedup import ConnectedComponents
+from samples.make import make_samples
 
 RNG = random.Random(5)
 VOCAB = [f"w{i}" for i in range(5000)]

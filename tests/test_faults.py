@@ -12,7 +12,7 @@ import yaml
 
 from curation.schema import SOURCES, get_meta
 from orchestration.curate import run_curation
-from orchestration.samples import make_samples
+from samples.make import make_samples
 import faults
 
 CONFIG = {"limits": faults.LIMITS,

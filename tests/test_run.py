@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from curation.schema import get_meta
 from orchestration.cli import main
 from llama_data.config import CONFIGS
-from orchestration.samples import make_samples
+from samples.make import make_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {"c4": 70, "wikipedia": 30}

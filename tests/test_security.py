@@ -14,13 +14,13 @@ import pytest
 from curation.schema import get_meta
 from llama_data.config import ConfigError
 from orchestration.curate import load_params, run_curation
-from orchestration.samples import make_samples
 from pipelines.registry import get_source
 from readers import jsonl
 from readers.limits import DecompressionLimit, Limits, Oversized, limited, read_lines
+from samples.make import make_samples
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("curation", "readers", "orchestration", "pipelines", "pretrain", "tokenizer", "bench")
+PACKAGES = ("curation", "readers", "orchestration", "pipelines", "samples", "pretrain", "tokenizer", "bench")
 
 
 def all_rows(run: Path) -> list[dict]:
