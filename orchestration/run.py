@@ -42,7 +42,7 @@ from llama_data.config import ConfigError, check, from_dict, load_config
 from llama_data.files import atomic_write, file_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGE_ORDER = ("samples", "models", "curate", "dedup", "tokenizer", "mix", "train")
+STAGE_ORDER = ("samples", "models", "curate", "dedup", "tokenizer", "encode", "mix", "train")
 
 
 @dataclass
@@ -133,7 +133,7 @@ class Stage:
 def load_run_config(path: Path) -> tuple[RunConfig, "MixConfig"]:
     """The run config with its paths resolved, and its mix config; errors name the key and the file."""
     from llama_data.config import CONFIGS
-    from orchestration.mix import MixConfig
+    from tokens.mix import MixConfig
 
     path = Path(path)
     cfg = load_config(path, RunConfig)
@@ -161,6 +161,7 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
     """The DAG of a run, in an order where every stage comes after the stages it reads."""
     from curation.schema import SOURCES
     from orchestration.curate import load_params
+    from orchestration.tokens_cli import encode_stage
     from pipelines.dedup import DedupParams
     from pipelines.registry import get_source
 
@@ -199,8 +200,8 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
     out.append(Stage("tokenizer", ["dedup"], ["tokenizer"],
                      {**dataclasses.asdict(cfg.tokenizer), "seed": cfg.seed, "weights": mix.weights},
                      lambda: _train_tokenizer(run_dir, cfg, mix)))
-    out.append(Stage("mix", ["dedup", "tokenizer"], ["mixed", "tokens"], dataclasses.asdict(mix),
-                     lambda: _build_mix(run_dir, mix)))
+    out.append(Stage("encode", ["dedup", "tokenizer"], ["tokens"], {}, lambda: encode_stage(run_dir)))
+    out.append(Stage("mix", ["encode"], ["mixed"], dataclasses.asdict(mix), lambda: _build_mix(run_dir, mix)))
     if cfg.train:
         out.append(Stage("train", ["mix"], ["checkpoints", "train.log"],
                          {"config": Path(cfg.train.config).read_text(), "launcher_args": cfg.train.launcher_args},
@@ -288,14 +289,14 @@ def _dedup(run_dir: Path, cfg: RunConfig, beam_args: list[str]) -> str:
 
 
 def _train_tokenizer(run_dir: Path, cfg: RunConfig, mix) -> str:
-    from tokenizer.train import train
+    from tokens.tokenizer import train
 
     t = train(run_dir, mix.weights, cfg.tokenizer.vocab_size, cfg.tokenizer.sample_chars, cfg.seed)
     return f"{t['vocab_size']} pieces from {sum(t['chars'].values()):,} sampled characters"
 
 
 def _build_mix(run_dir: Path, mix) -> str:
-    from orchestration.mix import build_mix
+    from tokens.mix import build_mix
 
     m = build_mix(mix, run_dir, run_dir / "mixed")
     rows = sum(s["rows"] for s in m["shards"] + m["eval_shards"])

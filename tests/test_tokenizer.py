@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from curation.schema import DOC_SCHEMA, SOURCES, make_doc
-from tokenizer.cli import tokenizer
-from tokenizer.train import MAX_SENTENCE_BYTES, load, sentences, train
+from orchestration.tokens_cli import tokenizer
+from tokens.tokenizer import MAX_SENTENCE_BYTES, load, sentences, train
 
 PAPER_MIX = Path(__file__).parents[1] / "configs" / "mix.yaml"
 VOCAB = 600
