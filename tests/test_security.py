@@ -17,7 +17,7 @@ from pipelines.io import DecompressionLimit, Oversized, limited, read_lines
 from pipelines.registry import get_source
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("curation", "orchestration", "pipelines", "pretrain", "tokenizer", "bench")
+PACKAGES = ("curation", "orchestration", "pipelines", "pretrain", "tokens", "bench")
 
 
 def all_rows(run: Path) -> list[dict]:
