@@ -4,7 +4,7 @@
 
 Writes about MB of generated web pages (the sample corpus's English prose, with titles, numbers and a share of
 documents that start with whitespace) as curated Parquet parts of a temporary run, trains the run's tokenizer
-on them (`tokenizer.train`), then times on the same text, one core each, best of `--repeat`:
+on them (`tokens.tokenizer.train`), then times on the same text, one core each, best of `--repeat`:
 - the encode stage (pipelines/encode.py on Beam's DirectRunner, one worker: Parquet in, Arrow token files out),
 - sentencepiece alone (batched `encode`, one thread), for reference,
 - Hugging Face `LlamaTokenizerFast.from_pretrained(RUN/tokenizer)` called on batches (TOKENIZERS_PARALLELISM=false),
@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from curation.schema import DOC_SCHEMA, make_doc
 from pipelines.encode import BATCH_DOCS, run_encode
 from samples.prose import Prose
-from tokenizer.train import train
+from tokens.tokenizer import train
 
 PART_DOCS = 2000
 

@@ -83,7 +83,7 @@ def _size(n: float) -> str:
 @click.option("--shard-mb", default=256.0, show_default=True, help="Target size of a curated Parquet shard.")
 def plan(tokens, mix_path, run_dir, shard_mb):
     """Estimate raw input, core-hours, disk and shards per stage for a token budget."""
-    from orchestration.mix import MixConfig
+    from tokens.mix import MixConfig
 
     try:
         mix = load_config(mix_path, MixConfig)

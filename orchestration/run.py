@@ -22,7 +22,7 @@ from llama_data.config import ConfigError
 @click.option("--force", is_flag=True, help="Rerun the selected stages even when finished.")
 @click.argument("beam_options", nargs=-1, type=click.UNPROCESSED)
 def run(config_path, run_dir, runner, only, start, force, beam_options):
-    """Raw data to a trained model: samples -> models -> curate each source -> dedup -> tokenizer -> mix -> train.
+    """Raw data to a trained model: samples -> models -> curate each source -> dedup -> tokenizer -> encode -> mix -> train.
 
     Finished stages are skipped; Beam options (e.g. --dask_client_address=ADDR) after the others pass through
     to the curation jobs. See docs/RUNNERS.md for Dask, Flink, Spark and Dataflow.

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from curation.schema import DOC_SCHEMA, make_doc
+from orchestration.tokens_cli import tokenizer
 from pipelines.encode import run_encode
 from test_tokenizer import write_curated
-from tokenizer.cli import tokenizer
-from tokenizer.tokens import is_current, read_part, summarize
-from tokenizer.train import load, model_path
+from tokens.parts import is_current, read_part, summarize
+from tokens.tokenizer import load, model_path
 
 # Texts where encoding line by line could differ from encoding whole: leading/trailing newlines and spaces,
 # empty lines, spaces around newlines, a literal <s>, characters that fall back to bytes.

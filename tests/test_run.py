@@ -58,14 +58,15 @@ def test_rerun_skips_resumes_after_a_kill_and_reruns_what_changed(tmp_path):
     config = write_config(tmp_path / "cfg")
     first = tmp_path / "first"
     out = cli("run", "--config", config, "--out", first)
-    assert "6 stage(s) ran" in out
+    assert "7 stage(s) ran" in out
     done = outputs(first)
-    assert list(done) == ["curate.c4", "curate.wikipedia", "dedup", "mix", "samples", "tokenizer"]
+    assert list(done) == ["curate.c4", "curate.wikipedia", "dedup", "encode", "mix", "samples", "tokenizer"]
     assert "mixed/manifest.json" in done["mix"] and "curated/c4/part-00000-of-00001.parquet" in done["dedup"]
+    assert "tokens/manifest.json" in done["encode"] and not any(path.startswith("tokens/") for path in done["mix"])
 
     mtimes = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
     out = cli("run", "--config", config, "--out", first)
-    assert "0 stage(s) ran, 6 already done; nothing to do" in out
+    assert "0 stage(s) ran, 7 already done; nothing to do" in out
     assert {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()} == mtimes
 
     # Killed once the first source is curated, then rerun: the same bytes as the uninterrupted run.
@@ -88,14 +89,14 @@ def test_rerun_skips_resumes_after_a_kill_and_reruns_what_changed(tmp_path):
     mix = yaml.safe_load((tmp_path / "cfg" / "mix.yaml").read_text()) | {"tokens": 16000}
     (tmp_path / "cfg" / "mix.yaml").write_text(yaml.safe_dump(mix))
     out = cli("run", "--config", config, "--out", first)
-    assert "1 stage(s) ran, 5 already done" in out and "== mix: running" in out
+    assert "1 stage(s) ran, 6 already done" in out and "== mix: running" in out
     assert outputs(first)["mix"] != done["mix"] and outputs(first)["dedup"] == done["dedup"]
 
     # --only and --from restrict the stages; --force reruns a finished one.
     out = cli("run", "--config", config, "--out", first, "--only", "tokenizer", "--force")
     assert "1 stage(s) ran, 0 already done" in out and outputs(first)["tokenizer"] == done["tokenizer"]
     out = cli("run", "--config", config, "--out", first, "--from", "dedup")
-    assert "0 stage(s) ran, 3 already done" in out
+    assert "0 stage(s) ran, 4 already done" in out
 
 
 def test_dask_runner_on_a_local_cluster_writes_the_direct_runners_bytes(tmp_path):
@@ -161,5 +162,5 @@ def test_config_mistakes_exit_2_naming_key_and_file(tmp_path):
     out = cli("run", "--config", bad, "--out", tmp_path / "run", code=2)
     assert "'models' trains the commoncrawl models: needs sources.commoncrawl" in out
     out = cli("run", "--config", config, "--out", tmp_path / "run", "--only", "mix", code=2)
-    assert "needs 'dedup', which has not finished" in out
+    assert "needs 'encode', which has not finished" in out
     assert not (tmp_path / "run" / ".done").exists()

@@ -20,7 +20,7 @@ from readers.limits import DecompressionLimit, Limits, Oversized, limited, read_
 from samples.make import make_samples
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("curation", "readers", "orchestration", "pipelines", "samples", "pretrain", "tokenizer", "bench")
+PACKAGES = ("llama_data", "curation", "readers", "orchestration", "pipelines", "samples", "pretrain", "tokens", "bench")
 
 
 def all_rows(run: Path) -> list[dict]:
