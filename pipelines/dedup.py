@@ -17,7 +17,6 @@ import operator
 import sys
 from dataclasses import dataclass, field
 from typing import Optional
-from urllib.parse import urlsplit
 
 import apache_beam as beam
 import numpy as np
@@ -26,6 +25,7 @@ from apache_beam.io.filesystems import FileSystems
 from curation import minhash
 from curation.schema import DOC_SCHEMA, reject, with_meta
 from curation.text import content_hash
+from curation.urls import dedup_key
 from llama_data.config import check
 from pipelines.io import KEPT, WriteShards, safe_reason, shard_of
 
@@ -76,16 +76,6 @@ class DedupParams:
         p = self.source_priority
         rank = p.index(doc["source"]) if doc["source"] in p else len(p)
         return f"{rank:02d}{doc['id']}"
-
-
-def normalize_url(url: str) -> Optional[str]:
-    """http and https, host case, a trailing slash and the fragment do not make a different page; anything
-    that is not a web URL (books and code carry origin paths) is not deduplicated by URL."""
-    if not url.startswith(("http://", "https://")):
-        return None
-    parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/")
-    return f"{parts.netloc.lower()}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
 class ReadParquet(beam.DoFn):
@@ -297,7 +287,7 @@ def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str,
         docs, dropped = _split(exact, "Exact")
         rejected.append(dropped)
     if params.url:
-        by_url = docs | "ByUrl" >> beam.Map(lambda d: (normalize_url(d["url"]), d))
+        by_url = docs | "ByUrl" >> beam.Map(lambda d: (dedup_key(d["url"]), d))
         urls = (by_url
                 | "WithUrl" >> beam.Filter(lambda kv: kv[0] is not None)
                 | "GroupUrl" >> beam.GroupByKey()

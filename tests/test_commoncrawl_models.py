@@ -12,7 +12,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from curation.perplexity import bucket, cutoffs, estimate, write_arpa
-from curation.quality import RefClassifier, ref_urls, url_key
+from curation.quality import RefClassifier, ref_urls
+from curation.urls import reference_key
 from curation.schema import get_meta
 from orchestration.cli import main
 from orchestration.samples import make_samples
@@ -55,7 +56,7 @@ def test_ref_urls_and_their_keys():
     wikitext = ("Text.<ref>{{cite web |url=https://www.Example.org/a/ |title=A}}</ref> more "
                 '<ref name="b">[http://b.example/page?id=3#top B page].</ref><ref name="b" /> [http://not.cited/ x]')
     assert ref_urls(wikitext) == {"https://www.Example.org/a/", "http://b.example/page?id=3#top"}
-    assert url_key("https://www.Example.org/a/") == url_key("http://example.org/a") == "example.org/a"
+    assert reference_key("https://www.Example.org/a/") == reference_key("http://example.org/a") == "example.org/a"
 
 
 SCIENCE = ("study measured samples laboratory results published journal researchers university data analysis "
