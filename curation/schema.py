@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pyarrow as pa
 
@@ -27,6 +28,17 @@ REJECT_SCHEMA = DOC_SCHEMA.append(pa.field("reason", pa.string(), nullable=False
 def doc_id(source: str, native_id: str) -> str:
     """Stable 128-bit id of a document: the same source and native id give the same id on every run."""
     return hashlib.blake2b(f"{source}\x00{native_id}".encode(), digest_size=16).hexdigest()
+
+
+_OUR_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def id_bits(row_id: str) -> int:
+    """32 evenly spread bits of a document id, to pick a shard or a batch: the first 8 hex digits of one of our
+    ids (a hash already), a hash of any other string (documents from other tools: "doc-1", a URL, ...)."""
+    if _OUR_ID.fullmatch(row_id):
+        return int(row_id[:8], 16)
+    return int.from_bytes(hashlib.blake2b(row_id.encode(), digest_size=4).digest(), "big")
 
 
 def make_doc(source: str, native_id: str, text: str, url: str = "", **meta) -> dict:

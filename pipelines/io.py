@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, reject
+from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, id_bits, reject
 from llama_data.config import check
 
 
@@ -205,7 +205,7 @@ def safe_reason(reason: str) -> str:
 
 
 def shard_of(row_id: str, num_shards: int) -> int:
-    return int(row_id[:8], 16) % num_shards
+    return id_bits(row_id) % num_shards
 
 
 KEPT = "kept"  # the outcome of a row without a `reason`

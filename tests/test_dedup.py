@@ -98,6 +98,27 @@ def test_dedup_removes_exactly_the_planted_copies_within_and_across_sources(corp
     assert stats["near"]["converged"] and stats["near"]["cluster_sizes"] == {"3": 1}
 
 
+def test_dedup_accepts_documents_whose_ids_are_any_strings(tmp_path):
+    """Documents from other tools: ids that are not our 32 hex digits are hashed where a number is needed."""
+    base = words(300)
+    rows = [("doc-1", " ".join(base), "http://a.example/1"),
+            ("doc-2", " ".join(base).upper(), "http://a.example/2"),                 # exact copy of doc-1
+            ("https://x/y", " ".join(words(300)), "https://x.example/y"),
+            ("https://x/z", " ".join(words(300)), "http://X.example/y/"),             # URL copy of https://x/y
+            ("doc-3", " ".join(n := words(300)), "http://n.example/3"),
+            ("\u00e9t\u00e9 #4", " ".join(replace_block(n, 50, 12)), "http://n.example/4")]  # near copy of doc-3
+    docs = [{"id": i, "source": "c4", "text": t, "url": u, "meta": '{"from": "elsewhere"}'} for i, t, u in rows]
+    write_docs(tmp_path / "run" / "curated" / "c4", docs)
+    run_dedup(str(tmp_path / "run"), tmp_path / "out")
+    kept = read_dir(tmp_path / "out" / "curated")
+    assert sorted(d["id"] for d in kept) == ["doc-1", "doc-3", "https://x/y"]
+    assert kept == sorted((d for d in docs if d["id"] in ("doc-1", "doc-3", "https://x/y")), key=lambda d: d["id"])
+    rejects = {d["id"]: (d["reason"], json.loads(d["meta"])) for d in read_dir(tmp_path / "out" / "rejects")}
+    assert rejects == {"doc-2": ("exact_duplicate", {"from": "elsewhere", "duplicate_of": "doc-1"}),
+                       "https://x/z": ("url_duplicate", {"from": "elsewhere", "duplicate_of": "https://x/y"}),
+                       "\u00e9t\u00e9 #4": ("near_duplicate", {"from": "elsewhere", "duplicate_of": "doc-3"})}
+
+
 def run_on_dask(run: Path, out: Path) -> None:
     from dask.distributed import LocalCluster, default_client
 

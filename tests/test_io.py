@@ -16,7 +16,9 @@ def test_expand_input_lists_files_below_a_root_skipping_hidden_ones_under_it(tmp
 def test_reasons_are_safe_folder_names_and_shards_are_stable():
     assert safe_reason("Read Error: ../x") == "read_error_.._x"
     assert safe_reason("..") == "unknown" and safe_reason("lang") == "lang"
-    assert shard_of("ffffffff0000", 7) == 0xFFFFFFFF % 7
+    assert shard_of("ffffffff" + "0" * 24, 7) == 0xFFFFFFFF % 7  # our ids: their first 32 bits
+    # any other id is hashed (blake2b), a short hex one too: 0xFFFFFFFF % 1000 would be 295
+    assert [shard_of(i, 1000) for i in ("doc-1", "https://x/y", "ffffffff0000", "")] == [156, 423, 180, 485]
 
 
 def test_an_empty_file_is_accounted_for(tmp_path):
