@@ -43,14 +43,13 @@ def _inputs(patterns) -> list[str]:
 
 def _wiki_paragraphs(dumps: list[str], lang: str, max_chars: int):
     """The paragraphs of a dump's articles in `lang`, as the wikipedia source cleans them."""
-    from curation.schema import get_meta
     from pipelines import wikipedia
 
     chars = 0
     for path in dumps:
         with _open(path) as f:
             for doc in wikipedia.read(path, f):
-                if "reason" in doc or get_meta(doc)["language"] != lang:
+                if "reason" in doc or doc["meta"]["language"] != lang:
                     continue
                 for line in doc["text"].split("\n"):
                     if line.strip():

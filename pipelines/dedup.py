@@ -23,7 +23,7 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
 from curation import minhash
-from curation.schema import DOC_SCHEMA, reject, with_meta
+from curation.schema import DOC_SCHEMA, from_row, reject, with_meta
 from curation.text import content_hash
 from curation.urls import dedup_key
 from llama_data.config import check
@@ -80,7 +80,7 @@ class DedupParams:
 
 
 class ReadParquet(beam.DoFn):
-    """The rows of one Parquet file of documents (a ParDo over paths, so every runner can read)."""
+    """The documents of one Parquet file, meta parsed (a ParDo over paths, so every runner can read)."""
 
     def __init__(self, total_files: int):
         self.total_files = total_files
@@ -93,7 +93,7 @@ class ReadParquet(beam.DoFn):
 
         with FileSystems.open(path) as f:
             table = pq.read_table(f, columns=DOC_SCHEMA.names)
-        yield from table.to_pylist()
+        yield from map(from_row, table.to_pylist())
         self.done += 1
         print(f"[dedup] read {self.done}/{self.total_files} files ({table.num_rows:,} documents from {path})",
               file=sys.stderr, flush=True)

@@ -26,7 +26,7 @@ import zipfile
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import get_meta, make_doc, reject, with_meta
+from curation.schema import make_doc, reject, with_meta
 from curation.sources import github
 from curation.text import exact_hash
 from pipelines.io import Oversized, check_tar_end, expand_input, folder_units, open_decompressed, read_lines
@@ -202,7 +202,7 @@ def _read_repo(repo: str, members):
         for doc in held + license_files:  # a damaged archive loses nothing silently
             yield reject(doc, "bad_archive")
         raise
-    license = github.repo_license({get_meta(d)["path"]: d["text"] for d in license_files})
+    license = github.repo_license({d["meta"]["path"]: d["text"] for d in license_files})
     for doc in held:
         yield with_meta(doc, license=github.file_license(license, doc["text"]))
     for doc in license_files:  # read for the decision, not training text

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, id_bits, reject
+from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, id_bits, reject, to_row
 from llama_data.config import check
 
 
@@ -181,7 +181,7 @@ class ReadFiles(beam.DoFn):
             yield self._file_reject(path, "read_error", _error_meta(e))
         else:
             if records == 0:
-                yield self._file_reject(path, "no_documents", "{}")
+                yield self._file_reject(path, "no_documents", {})
         finally:
             _reading.limits = None  # this job's limits never leak into a later reader in the same thread
         self.done += 1
@@ -189,14 +189,13 @@ class ReadFiles(beam.DoFn):
             print(f"[{self.source_name}] read {self.done}/{self.total_files} files, last {path} ({records:,} records)",
                   file=sys.stderr, flush=True)
 
-    def _file_reject(self, path: str, reason: str, meta: str) -> dict:
+    def _file_reject(self, path: str, reason: str, meta: dict) -> dict:
         return {"id": doc_id(self.source_name, f"{path}#{reason}"), "source": self.source_name, "text": "",
                 "url": path, "meta": meta, "reason": reason}
 
 
-def _error_meta(e: Exception) -> str:
-    import json
-    return json.dumps({"error": f"{type(e).__name__}: {e}", "where": traceback.format_exc(limit=-1).strip()})
+def _error_meta(e: Exception) -> dict:
+    return {"error": f"{type(e).__name__}: {e}", "where": traceback.format_exc(limit=-1).strip()}
 
 
 def safe_reason(reason: str) -> str:
@@ -216,8 +215,8 @@ ROW_GROUP_ROWS, ROW_GROUP_BYTES = 2_000, 16 << 20  # a Parquet row group ends at
 
 
 def _order(row: dict):
-    """Rows are written in id order; ties (the same id read twice) are broken by everything else, so the order
-    never depends on how the runner bundled the rows."""
+    """Stored rows (`to_row`) are written in id order; ties (the same id read twice) are broken by everything
+    else, so the order never depends on how the runner bundled the rows."""
     return row["id"], row["meta"], row["text"], row["url"], row["source"], row.get("reason", "")
 
 
@@ -268,7 +267,8 @@ def _system_allocator() -> None:
 
 class Spill(beam.DoFn):
     """Parks rows in temporary files instead of memory until a later step wants them: rows -> (key_of(row),
-    spill file), each spill file holding rows of one key, sorted (read them with `spilled_rows`). A bundle holds
+    spill file), each spill file holding rows of one key as stored (`to_row`: meta as JSON text), sorted (read
+    them with `spilled_rows`). A bundle holds
     about SPILL_BYTES of rows (counted in characters) before it writes them out. Each bundle writes a file per key
     it saw, so a runner with tiny bundles makes many small files: give it bundles of thousands of rows.
     Spill files are left for the job's owner to remove once the job has succeeded
@@ -284,7 +284,7 @@ class Spill(beam.DoFn):
         self.buffers, self.held = {}, 0
 
     def process(self, row):
-        key = self.key_of(row)
+        key, row = self.key_of(row), to_row(row)
         if key not in self.buffers:
             self.buffers[key] = path, _ = _spill_path(self.temp_dir), []
             yield key, path  # written by the end of this bundle; read only after a GroupByKey, so in time

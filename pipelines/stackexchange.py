@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 import apache_beam as beam
 
 from curation.lang import LanguageId
-from curation.schema import get_meta, make_doc, reject
+from curation.schema import make_doc, reject
 from curation.sources import stackexchange
 from curation.sources.stackexchange import ANSWER, QUESTION
 from pipelines.io import Oversized, limits, open_decompressed
@@ -106,12 +106,11 @@ def _damaged(site: str, where, raw: bytes, error: str) -> dict:
 
 
 def _by_question(doc: dict):
-    meta = get_meta(doc)
-    return f"{meta['site']}/{meta['question_id']}", doc
+    return f"{doc['meta']['site']}/{doc['meta']['question_id']}", doc
 
 
 def _site_of(doc: dict) -> str:
-    return get_meta(doc)["site"]
+    return doc["meta"]["site"]
 
 
 class Assemble(beam.PTransform):

@@ -13,8 +13,8 @@ from warcio.warcwriter import WARCWriter
 
 from curation.perplexity import bucket, cutoffs, estimate, write_arpa
 from curation.quality import RefClassifier, ref_urls
+from curation.schema import from_row
 from curation.urls import reference_key
-from curation.schema import get_meta
 from orchestration.cli import main
 from orchestration.samples import make_samples
 
@@ -117,9 +117,9 @@ def test_generated_corpus_curated_with_every_annotation(tmp_path):
         "--config", config)
     stats = json.loads((tmp_path / "run" / "stats.json").read_text())["commoncrawl"]
     assert stats["kept"] > 0 and stats["dropped"]["perplexity"] > 0 and stats["dropped"]["lang"] > 0
-    for row in pq.read_table(tmp_path / "run" / "curated" / "commoncrawl").to_pylist():
-        meta = get_meta(row)
+    for row in map(from_row, pq.read_table(tmp_path / "run" / "curated" / "commoncrawl").to_pylist()):
+        meta = row["meta"]
         assert meta["language"] == "en" and meta["bucket"] in ("head", "middle") and meta["wiki_prob"] >= 0.25
         assert meta["perplexity"] < cut["middle"] and meta["record_id"] and meta["warc_date"] and meta["digest"]
-    tail = pq.read_table(tmp_path / "run" / "rejects" / "commoncrawl" / "perplexity").to_pylist()
-    assert all(get_meta(r)["bucket"] == "tail" and get_meta(r)["perplexity"] >= cut["middle"] for r in tail)
+    tail = [from_row(r) for r in pq.read_table(tmp_path / "run" / "rejects" / "commoncrawl" / "perplexity").to_pylist()]
+    assert all(r["meta"]["bucket"] == "tail" and r["meta"]["perplexity"] >= cut["middle"] for r in tail)

@@ -60,6 +60,7 @@ def test_shards_hold_every_row_in_id_order_however_often_the_writer_spilled(tmp_
     import pyarrow.parquet as pq
 
     import pipelines.io as io
+    from curation.schema import from_row
 
     rows = _docs(300)
     counts = [(("c4", "kept"), 200), (("c4", "lang"), 100)]
@@ -77,6 +78,8 @@ def test_shards_hold_every_row_in_id_order_however_often_the_writer_spilled(tmp_
         assert once.equals(spilled) and pq.ParquetFile(tmp_path / "spilled" / f).metadata.num_row_groups > 1
         assert once["id"].to_pylist() == sorted(once["id"].to_pylist())
     kept = [r for f in files if f.parts[0] == "kept" for r in pq.read_table(tmp_path / "once" / f).to_pylist()]
-    assert sorted(kept, key=lambda r: r["id"]) == sorted((r for r in rows if "reason" not in r), key=lambda r: r["id"])
+    assert kept[0]["meta"] == '{"n": %d}' % from_row(kept[0])["meta"]["n"]  # stored as JSON text, parsed on read
+    assert sorted(map(from_row, kept), key=lambda r: r["id"]) == sorted((r for r in rows if "reason" not in r),
+                                                                      key=lambda r: r["id"])
     lang = pq.read_table(tmp_path / "spilled" / "rejects" / "lang").to_pylist()
     assert sorted(r["id"] for r in lang) == sorted(r["id"] for r in rows if "reason" in r)

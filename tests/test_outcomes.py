@@ -1,4 +1,4 @@
-from curation.schema import get_meta, make_doc
+from curation.schema import make_doc
 from pipelines.outcomes import keep_first, source_counts
 
 
@@ -7,7 +7,7 @@ def test_keep_first_keeps_the_first_by_order_and_points_the_others_at_it():
     first, *rest = sorted((a, b, c), key=lambda d: d["id"])
     out = list(keep_first("duplicate")(None, [c, a, b]))
     assert out[0] == first and [r["reason"] for r in out[1:]] == ["duplicate", "duplicate"]
-    assert [(r["id"], get_meta(r)["duplicate_of"]) for r in out[1:]] == [(d["id"], first["id"]) for d in rest]
+    assert [(r["id"], r["meta"]["duplicate_of"]) for r in out[1:]] == [(d["id"], first["id"]) for d in rest]
     last = list(keep_first("url_duplicate", order=lambda d: -ord(d["text"][0]))(None, [make_doc("c4", "x", "b"),
                                                                                          make_doc("c4", "y", "a")]))
     assert [d["text"] for d in last] == ["b", "a"] and last[1]["reason"] == "url_duplicate"
