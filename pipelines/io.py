@@ -268,9 +268,9 @@ def _system_allocator() -> None:
 class Spill(beam.DoFn):
     """Parks rows in temporary files instead of memory until a later step wants them: rows -> (key_of(row),
     spill file), each spill file holding rows of one key as stored (`to_row`: meta as JSON text), sorted (read
-    them with `spilled_rows`). A bundle holds
-    about SPILL_BYTES of rows (counted in characters) before it writes them out. Each bundle writes a file per key
-    it saw, so a runner with tiny bundles makes many small files: give it bundles of thousands of rows.
+    them with `spilled_rows`). A bundle holds about SPILL_BYTES of rows (counted in characters) before it writes
+    them out. Each bundle writes a file per key it saw, so a runner with tiny bundles makes many small files:
+    give it bundles of thousands of rows.
     Spill files are left for the job's owner to remove once the job has succeeded
     (`orchestration.curate.remove_temp`): a retried step must find its inputs again."""
 
@@ -320,7 +320,7 @@ def _write_spill(path: str, rows) -> None:
 
 
 def spilled_rows(path: str):
-    """The rows of a spill file, in order, a batch at a time."""
+    """The rows of a spill file, in order, a batch at a time, as stored (`from_row` parses their meta)."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         for batch in pa.ipc.open_stream(f):
             yield from batch.to_pylist()
