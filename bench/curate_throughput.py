@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import DOC_SCHEMA, SOURCES
+from curation.schema import DOC_SCHEMA, SOURCES, to_row
 from orchestration.curate import DEFAULT_CONFIG, load_params, run_curation
 from pipelines.io import expand_input
 from pipelines.registry import get_source
@@ -82,7 +82,7 @@ def profile(name: str, input_path: str) -> dict[str, float]:
     judged = [r if "reason" in r else curator(r) for r in records]
     seconds["curate"] = time.perf_counter() - start
     start = time.perf_counter()
-    kept = sorted((r for r in judged if "reason" not in r), key=lambda r: r["id"])
+    kept = sorted((to_row(r) for r in judged if "reason" not in r), key=lambda r: r["id"])
     pq.write_table(pa.Table.from_pylist(kept, schema=DOC_SCHEMA), io.BytesIO(), compression="zstd")
     seconds["write"] = time.perf_counter() - start
     return seconds

@@ -25,7 +25,7 @@ from random import Random
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curation.schema import DOC_SCHEMA, make_doc
+from curation.schema import DOC_SCHEMA, make_doc, to_row
 from pipelines.encode import BATCH_DOCS, run_encode
 from samples.prose import Prose
 from tokens.tokenizer import train
@@ -57,7 +57,7 @@ def main():
         folder = run / "curated" / "commoncrawl"
         folder.mkdir(parents=True)
         for k in range(0, len(texts), PART_DOCS):
-            rows = [make_doc("commoncrawl", str(i), t) for i, t in enumerate(texts[k:k + PART_DOCS], k)]
+            rows = [to_row(make_doc("commoncrawl", str(i), t)) for i, t in enumerate(texts[k:k + PART_DOCS], k)]
             pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / f"part-{k // PART_DOCS:05d}.parquet")
         mb = sum(len(t.encode()) for t in texts) / 1e6
         print(f"{len(texts):,} documents, {mb:.1f} MB; training a {args.vocab_size}-piece tokenizer ...", flush=True)

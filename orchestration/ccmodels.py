@@ -43,7 +43,6 @@ def _inputs(patterns) -> list[str]:
 
 def _wiki_paragraphs(dumps: list[str], lang: str, max_chars: int):
     """The paragraphs of a dump's articles in `lang`, as the wikipedia source cleans them."""
-    from curation.schema import get_meta
     from readers import mediawiki
     from readers.limits import Limits
 
@@ -51,7 +50,7 @@ def _wiki_paragraphs(dumps: list[str], lang: str, max_chars: int):
     for path in dumps:
         with _open(path) as f:
             for doc in mediawiki.read(path, f, Limits()):
-                if "reason" in doc or get_meta(doc)["language"] != lang:
+                if "reason" in doc or doc["meta"]["language"] != lang:
                     continue
                 for line in doc["text"].split("\n"):
                     if line.strip():
@@ -244,16 +243,17 @@ def train_classifier(dumps, warcs, out: Path, lang: str = "en", epoch: int = 10,
     import fasttext
     from tqdm import tqdm
 
-    from curation.quality import OTHER, WIKI, RefClassifier, classifier_line, ref_urls, url_key
+    from curation.quality import OTHER, WIKI, RefClassifier, classifier_line, ref_urls
+    from curation.urls import reference_key
 
     cited = set()
     for path in _inputs(dumps):
         for wikitext in tqdm(_wikitexts(path), desc=f"refs {Path(path).name}", unit="page", file=sys.stderr):
-            cited.update(url_key(u) for u in ref_urls(wikitext))
+            cited.update(reference_key(u) for u in ref_urls(wikitext))
     warcs = _inputs(warcs)
     positives, others = {}, []
     for doc_id, url, text in tqdm(_pages(warcs, lang), desc="pages", unit="page", file=sys.stderr):
-        if url_key(url) in cited:
+        if reference_key(url) in cited:
             positives[doc_id] = text
         else:
             others.append((_rank(seed, doc_id), doc_id))

@@ -20,7 +20,7 @@ from curation import linededup
 from curation.lang import LanguageId
 from curation.perplexity import BUCKETS, CUTOFFS, LM_MODEL, SP_MODEL, Perplexity
 from curation.quality import RefClassifier
-from curation.schema import get_meta, with_meta
+from curation.schema import from_row, with_meta
 from curation.sources import commoncrawl as cc
 from llama_data.config import check
 from pipelines.io import Spill, spilled_rows
@@ -139,7 +139,7 @@ class LineDedup(beam.PTransform):
         group_of_file = self.group_of_file
 
         def group_of(doc: dict) -> int:
-            return group_of_file[get_meta(doc)["warc_file"]]
+            return group_of_file[doc["meta"]["warc_file"]]
 
         pages = records | "Pages" >> beam.Filter(lambda d: "reason" not in d and d["text"])
         duplicated = (pages
@@ -160,7 +160,7 @@ def _remove_lines(_group, joined):
     """The pages of one group, read back from their spill files, without the group's duplicated lines."""
     duplicated = np.sort(np.fromiter(joined["hashes"], np.int64))
     for path in sorted(joined["pages"]):
-        for doc in spilled_rows(path):
+        for doc in map(from_row, spilled_rows(path)):
             text, removed = linededup.remove_lines(doc["text"], duplicated)
             Metrics.counter("commoncrawl", "lines_removed").inc(removed)
             if not removed:

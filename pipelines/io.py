@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id
+from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, id_bits, to_row
 from readers.limits import DecompressionLimit, Limits
 
 
@@ -92,20 +92,19 @@ class ReadFiles(beam.DoFn):
             yield self._file_reject(path, "read_error", _error_meta(e))
         else:
             if records == 0:
-                yield self._file_reject(path, "no_documents", "{}")
+                yield self._file_reject(path, "no_documents", {})
         self.done += 1
         if self.done % max(1, self.total_files // 10) == 0 or self.done == self.total_files:
             print(f"[{self.source_name}] read {self.done}/{self.total_files} files, last {path} ({records:,} records)",
                   file=sys.stderr, flush=True)
 
-    def _file_reject(self, path: str, reason: str, meta: str) -> dict:
+    def _file_reject(self, path: str, reason: str, meta: dict) -> dict:
         return {"id": doc_id(self.source_name, f"{path}#{reason}"), "source": self.source_name, "text": "",
                 "url": path, "meta": meta, "reason": reason}
 
 
-def _error_meta(e: Exception) -> str:
-    import json
-    return json.dumps({"error": f"{type(e).__name__}: {e}", "where": traceback.format_exc(limit=-1).strip()})
+def _error_meta(e: Exception) -> dict:
+    return {"error": f"{type(e).__name__}: {e}", "where": traceback.format_exc(limit=-1).strip()}
 
 
 def safe_reason(reason: str) -> str:
@@ -114,7 +113,7 @@ def safe_reason(reason: str) -> str:
 
 
 def shard_of(row_id: str, num_shards: int) -> int:
-    return int(row_id[:8], 16) % num_shards
+    return id_bits(row_id) % num_shards
 
 
 KEPT = "kept"  # the outcome of a row without a `reason`
@@ -125,8 +124,8 @@ ROW_GROUP_ROWS, ROW_GROUP_BYTES = 2_000, 16 << 20  # a Parquet row group ends at
 
 
 def _order(row: dict):
-    """Rows are written in id order; ties (the same id read twice) are broken by everything else, so the order
-    never depends on how the runner bundled the rows."""
+    """Stored rows (`to_row`) are written in id order; ties (the same id read twice) are broken by everything
+    else, so the order never depends on how the runner bundled the rows."""
     return row["id"], row["meta"], row["text"], row["url"], row["source"], row.get("reason", "")
 
 
@@ -177,9 +176,10 @@ def _system_allocator() -> None:
 
 class Spill(beam.DoFn):
     """Parks rows in temporary files instead of memory until a later step wants them: rows -> (key_of(row),
-    spill file), each spill file holding rows of one key, sorted (read them with `spilled_rows`). A bundle holds
-    about SPILL_BYTES of rows (counted in characters) before it writes them out. Each bundle writes a file per key
-    it saw, so a runner with tiny bundles makes many small files: give it bundles of thousands of rows.
+    spill file), each spill file holding rows of one key as stored (`to_row`: meta as JSON text), sorted (read
+    them with `spilled_rows`). A bundle holds about SPILL_BYTES of rows (counted in characters) before it writes
+    them out. Each bundle writes a file per key it saw, so a runner with tiny bundles makes many small files:
+    give it bundles of thousands of rows.
     Spill files are left for the job's owner to remove once the job has succeeded
     (`pipelines.launch.remove_temp`): a retried step must find its inputs again."""
 
@@ -193,7 +193,7 @@ class Spill(beam.DoFn):
         self.buffers, self.held = {}, 0
 
     def process(self, row):
-        key = self.key_of(row)
+        key, row = self.key_of(row), to_row(row)
         if key not in self.buffers:
             self.buffers[key] = path, _ = _spill_path(self.temp_dir), []
             yield key, path  # written by the end of this bundle; read only after a GroupByKey, so in time
@@ -229,7 +229,7 @@ def _write_spill(path: str, rows) -> None:
 
 
 def spilled_rows(path: str):
-    """The rows of a spill file, in order, a batch at a time."""
+    """The rows of a spill file, in order, a batch at a time, as stored (`from_row` parses their meta)."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         for batch in pa.ipc.open_stream(f):
             yield from batch.to_pylist()

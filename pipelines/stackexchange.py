@@ -7,19 +7,17 @@ from __future__ import annotations
 import apache_beam as beam
 
 from curation.lang import LanguageId
-from curation.schema import get_meta
 from curation.sources import stackexchange
 from pipelines.source import Source
 from readers import posts_xml
 
 
 def _by_question(doc: dict):
-    meta = get_meta(doc)
-    return f"{meta['site']}/{meta['question_id']}", doc
+    return f"{doc['meta']['site']}/{doc['meta']['question_id']}", doc
 
 
 def _site_of(doc: dict) -> str:
-    return get_meta(doc)["site"]
+    return doc["meta"]["site"]
 
 
 class Assemble(beam.PTransform):

@@ -20,7 +20,7 @@ import stat
 import tarfile
 import zipfile
 
-from curation.schema import get_meta, make_doc, reject, with_meta
+from curation.schema import make_doc, reject, with_meta
 from curation.sources import github
 from readers.jsonl import read_rows
 from readers.limits import Limits, open_decompressed
@@ -164,7 +164,7 @@ def _read_repo(repo: str, members):
         for doc in held + license_files:  # a damaged archive loses nothing silently
             yield reject(doc, "bad_archive")
         raise
-    license = github.repo_license({get_meta(d)["path"]: d["text"] for d in license_files})
+    license = github.repo_license({d["meta"]["path"]: d["text"] for d in license_files})
     for doc in held:
         yield with_meta(doc, license=github.file_license(license, doc["text"]))
     for doc in license_files:  # read for the decision, not training text

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import yaml
 from click.testing import CliRunner
 
-from curation.schema import get_meta
+from curation.schema import from_row
 from orchestration.cli import main
 from llama_data.config import CONFIGS
 from samples.make import make_samples
@@ -137,10 +137,10 @@ def test_models_stage_trains_the_commoncrawl_models_that_its_curation_uses(tmp_p
 
     out = cli("run", "--config", config, "--out", run, "--only", "curate.commoncrawl")
     assert "== curate.commoncrawl: finished" in out and "perplexity" in out
-    rows = pq.read_table(run / "curate" / "curated" / "commoncrawl").to_pylist()
+    rows = [from_row(r) for r in pq.read_table(run / "curate" / "curated" / "commoncrawl").to_pylist()]
     assert rows
     for row in rows:
-        meta = get_meta(row)
+        meta = row["meta"]
         assert meta["bucket"] in ("head", "middle") and meta["perplexity"] < cut["middle"]
         assert meta["wiki_prob"] >= 0.25
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from curation.schema import get_meta
 from llama_data.config import ConfigError
 from orchestration.curate import load_params, run_curation
 from pipelines.registry import get_source
@@ -71,7 +70,7 @@ def test_a_bomb_stops_at_the_limit_and_a_long_line_is_never_held():
 def test_a_reader_holds_to_the_limits_it_is_given_and_to_no_others():
     line = json.dumps({"text": "x" * 2000}).encode() + b"\n"
     [small] = jsonl.read_pages("p.jsonl", io.BytesIO(line), Limits(max_document_bytes=1000))
-    assert small["reason"] == "too_large" and get_meta(small)["bytes"] == len(line)
+    assert small["reason"] == "too_large" and small["meta"]["bytes"] == len(line)
     [page] = jsonl.read_pages("p.jsonl", io.BytesIO(line), Limits())  # nothing of the call before carries over
     assert page["text"] == "x" * 2000 and "reason" not in page
     bomb = io.BytesIO(gzip.compress(line * 100))

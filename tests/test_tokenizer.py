@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from curation.schema import DOC_SCHEMA, SOURCES, make_doc
+from curation.schema import DOC_SCHEMA, SOURCES, make_doc, to_row
 from orchestration.tokens_cli import tokenizer
 from tokens.tokenizer import MAX_SENTENCE_BYTES, load, sentences, train
 
@@ -44,7 +44,8 @@ def write_curated(run: Path, docs: dict[str, int], seed: int = 0) -> dict[str, l
     texts = {}
     for source, n in docs.items():
         texts[source] = [fake_text(rng, source, words) for _ in range(n)]
-        rows = [make_doc(source, str(i), t, url=f"https://example.org/{i}") for i, t in enumerate(texts[source])]
+        rows = [to_row(make_doc(source, str(i), t, url=f"https://example.org/{i}"))
+                for i, t in enumerate(texts[source])]
         folder = run / "curated" / source
         folder.mkdir(parents=True)
         half = len(rows) // 2
