@@ -177,8 +177,7 @@ def _header_fields(header: bytes) -> dict:
 
 def _file_reject(path: str, reason: str, offset: int, **meta) -> dict:
     return {"id": doc_id("commoncrawl", f"{path}@{offset}#{reason}"), "source": "commoncrawl", "text": "",
-            "url": meta.pop("url", path), "meta": make_doc("commoncrawl", "", "", warc_file=path, offset=offset,
-                                                           **meta)["meta"], "reason": reason}
+            "url": meta.pop("url", path), "meta": {"warc_file": path, "offset": offset, **meta}, "reason": reason}
 
 
 def _headers(data: bytes, start: int = 0) -> tuple[str, dict[str, str], int]:
