@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bz2
 import hashlib
+import io
 import json
 import os
 import sys
@@ -99,11 +100,11 @@ def train_lm(dumps, lang: str, out: Path, vocab_size: int = 16000, order: int = 
     lines = [line for line in lines if line]
     if not lines:
         raise click.UsageError(f"no '{lang}' articles in {', '.join(dumps)}")
-    with tempfile.TemporaryDirectory() as tmp:
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(lines), model_prefix=f"{tmp}/sp", vocab_size=vocab_size, model_type="unigram",
-            hard_vocab_limit=False, character_coverage=0.9999, num_threads=1, minloglevel=2)
-        atomic_write(out / SP_MODEL, Path(f"{tmp}/sp.model").read_bytes())
+    model = io.BytesIO()  # written in memory: a model_prefix path would be stored in the model, run to run apart
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines), model_writer=model, vocab_size=vocab_size, model_type="unigram",
+        hard_vocab_limit=False, character_coverage=0.9999, num_threads=1, minloglevel=2)
+    atomic_write(out / SP_MODEL, model.getvalue())
     sp = spm.SentencePieceProcessor(model_file=str(out / SP_MODEL))
     pieces = [sp.encode(line, out_type=str) for line in tqdm(lines, desc="encode", unit="para", file=sys.stderr)]
     print(f"estimating a {order}-gram model on {sum(map(len, pieces)):,} pieces", file=sys.stderr)

@@ -3,6 +3,8 @@ Dask runner's bytes are checked against the DirectRunner's in test_dedup.py and 
 import hashlib
 from pathlib import Path
 
+from curation.perplexity import LM_MODEL, SP_MODEL
+from orchestration.ccmodels import train_lm
 from orchestration.curate import run_curation
 from samples.make import make_samples
 
@@ -23,3 +25,11 @@ def test_two_worker_processes_write_the_bytes_of_one_worker(tmp_path):
     digests = shard_digests(tmp_path / "one")
     assert len(digests) > 3
     assert digests == shard_digests(tmp_path / "again") == shard_digests(tmp_path / "two")
+
+
+def test_the_perplexity_model_has_the_same_bytes_wherever_it_is_trained(tmp_path, samples_dir):
+    dump = str(samples_dir / "wikipedia" / "enwiki-*")
+    for name in ("a", "elsewhere"):
+        train_lm([dump], "en", tmp_path / name, vocab_size=500, max_chars=300_000)
+    for f in (SP_MODEL, LM_MODEL):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "elsewhere" / f).read_bytes()
