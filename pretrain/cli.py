@@ -66,7 +66,7 @@ def convert(fmt, checkpoint, out, config, dtype, shards, tokenizer):
     if config is not None:
         from llama_data.config import ConfigError, load_config
         from pretrain.model import PRESETS
-        from pretrain.run import TrainConfig
+        from pretrain.config import TrainConfig
 
         try:
             cfg = load_config(config, TrainConfig)
