@@ -55,6 +55,7 @@ from pretrain.checkpoints import checkpoints
 from pretrain.config import TrainConfig
 from pretrain.data import Sampler, TokenShards
 from pretrain.model import PRESETS, ModelArgs, Transformer, set_activation_checkpointing
+from pretrain.sizing import flops_per_token
 
 # Dense bf16 peak of one device, for MFU (vendor datasheets; SXM parts).
 PEAK_TFLOPS = {"H100": 989.0, "H200": 989.0, "H800": 989.0, "A100": 312.0, "A800": 312.0, "L40S": 362.0}
@@ -78,12 +79,6 @@ def zero3_config(dim: int, overrides: dict) -> dict:
             "reduce_bucket_size": dim * dim, "stage3_prefetch_bucket_size": int(0.9 * dim * dim),
             "stage3_param_persistence_threshold": 10 * dim,
             "stage3_max_live_parameters": 10**9, "stage3_max_reuse_distance": 10**9, **overrides}
-
-
-def flops_per_token(args: ModelArgs, n_params: int, seq_len: int) -> float:
-    """Training FLOPs per token, PaLM's way (appendix B): 6 per weight of every matmul (the embedding lookup
-    is none) plus 12 x layers x dim x seq for the attention scores and their weighted sum."""
-    return 6 * (n_params - args.vocab_size * args.dim) + 12 * args.n_layers * args.dim * seq_len
 
 
 def peak_flops(cfg: TrainConfig, dtype: str) -> float | None:
@@ -267,7 +262,7 @@ def setup(args: argparse.Namespace) -> tuple[Run, int]:
     run = Run(cfg=cfg, config_path=args.config, out=out, train_data=train_data, eval_data=eval_data,
               world_size=world_size, accumulation=accumulation, eval_rows_per_rank=eval_rows_per_rank, dtype=dtype,
               model_args=model_args, engine=engine, sampler=sampler, metrics=Metrics(out, step),
-              flops_per_token=flops_per_token(model_args, n_params, seq_len), peak_flops=peak_flops(cfg, dtype))
+              flops_per_token=flops_per_token(model_args, seq_len), peak_flops=peak_flops(cfg, dtype))
     return run, step
 
 

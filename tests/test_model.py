@@ -151,6 +151,14 @@ def test_activation_estimate_matches_what_autograd_keeps():
     assert activation_bytes(args, 2, 32, "fp32") == pytest.approx(measured, rel=0.05)
 
 
+def test_flops_per_token_counts_matmul_weights_and_attention_not_embeddings_or_norm_gains():
+    # TINY by hand: ffn hidden = 176, rounded up from int(2 * 4 * 64 / 3) = 170 to a multiple of 16.
+    per_layer = 4 * 64 * 64 + 3 * 64 * 176  # wq wk wv wo, w1 w2 w3
+    matmul_weights = 2 * per_layer + 256 * 64  # + the output layer; not the embedding table, not the 5 x 64 gains
+    attention = 12 * 2 * 64 * 32  # 12 x layers x dim x seq: scores and their weighted sum, forward + backward
+    assert flops_per_token(TINY, 32) == 6 * matmul_weights + attention == 749_568
+
+
 def test_flops_per_token_of_7B():
     # 6 x 6.61B multiplying weights (all but the 131M-entry embedding table) + 12 x 32 x 4096 x 2048 (attention)
     assert flops_per_token(PRESETS["7B"], 2048) == 6 * (6_738_415_616 - 32000 * 4096 - 65 * 4096) + 3_221_225_472
