@@ -18,7 +18,8 @@ rather than regularising the function (nanoGPT, GPT-NeoX and OLMo exempt norms t
 Checkpoints (OUT/step-N, every `checkpoint_every` steps, at the end, and on SIGTERM/SIGINT) are written to
 OUT/.step-N.tmp and renamed when every rank has finished, so a directory named step-N is always complete;
 OUT/latest then names it and only the newest `keep_last` are kept. Their client state holds the step and
-the data sampler's position, so `--resume auto` continues exactly where the newest one left off.
+the data sampler's position, so `--resume auto` continues exactly where the newest one left off; their
+model.json records the architecture and the tokenizer (see pretrain/checkpoints.py).
 Rank 0 also appends every log line's numbers, exactly, to OUT/metrics.jsonl, and plots them in
 TensorBoard (OUT/tensorboard).
 """
@@ -51,7 +52,7 @@ import deepspeed
 import deepspeed.comm as dist
 
 from llama_data.config import load_config
-from pretrain.checkpoints import checkpoints
+from pretrain.checkpoints import checkpoints, write_model_record
 from pretrain.config import TrainConfig
 from pretrain.data import Sampler, TokenShards
 from pretrain.model import PRESETS, ModelArgs, Transformer, set_activation_checkpointing
@@ -303,13 +304,15 @@ def evaluate(run: Run) -> float:
 
 
 def save(run: Run, step: int) -> Path:
-    """Every rank writes its shards into OUT/.step-N.tmp; once all have, rank 0 renames it to OUT/step-N."""
+    """Every rank writes its shards into OUT/.step-N.tmp; once all have, rank 0 adds model.json and renames
+    the folder to OUT/step-N."""
     out = run.out
     tmp, final = out / f".step-{step}.tmp", out / f"step-{step}"
     run.engine.save_checkpoint(str(out), tag=tmp.name, save_latest=False,
                                client_state={"step": step, "data": run.sampler.state_dict()})
     dist.barrier()
     if dist.get_rank() == 0:
+        write_model_record(tmp, run.model_args, run.train_data.tokenizer_sha256)
         if final.exists():  # a rerun from an older checkpoint overwrites the future it had
             shutil.rmtree(final)
         os.replace(tmp, final)
