@@ -1,5 +1,6 @@
 """The trainer's checkpoint folder: OUT/step-N (complete ones; incomplete ones are still named .step-N.tmp), each
-with a model.json that records what its weights are, so converting one needs no training config."""
+with a model.json that records what its weights are: converting one needs no training config, and resuming
+refuses a config or data that would make another model."""
 from __future__ import annotations
 
 import dataclasses

@@ -52,7 +52,7 @@ import deepspeed
 import deepspeed.comm as dist
 
 from llama_data.config import load_config
-from pretrain.checkpoints import checkpoints, write_model_record
+from pretrain.checkpoints import checkpoints, read_model_record, write_model_record
 from pretrain.config import TrainConfig
 from pretrain.data import Sampler, TokenShards
 from pretrain.model import PRESETS, ModelArgs, Transformer, set_activation_checkpointing
@@ -181,9 +181,9 @@ def usage_error(message: str):
 
 
 def setup(args: argparse.Namespace) -> tuple[Run, int]:
-    """Config and data checked (exit 2 on a mistake), the process group, the model partitioned by ZeRO-3,
-    AdamW and the lr schedule, the sampler, and the checkpoint to resume from loaded. Returns the run and its
-    first step."""
+    """Config and data checked (exit 2 on a mistake, or on a checkpoint to resume whose model.json records
+    another architecture or tokenizer), the process group, the model partitioned by ZeRO-3, AdamW and the lr
+    schedule, the sampler, and the checkpoint to resume from loaded. Returns the run and its first step."""
     out = Path(args.out)
     try:  # ConfigError is a ValueError
         cfg = load_config(args.config, TrainConfig)
@@ -218,6 +218,14 @@ def setup(args: argparse.Namespace) -> tuple[Run, int]:
     dtype = cfg.dtype if cfg.dtype != "auto" else ("bf16" if on_gpu else "fp32")
     model_args = cfg.model_args or PRESETS[cfg.model]
     model_args = dataclasses.replace(model_args, vocab_size=train_data.vocab_size, max_seq_len=seq_len)
+    resume_from = {"auto": (checkpoints(out) or [None])[-1], "none": None}.get(args.resume, Path(args.resume))
+    recorded = read_model_record(resume_from) if resume_from is not None else None
+    if recorded and recorded[0] != model_args:
+        usage_error(f"--resume {resume_from}: its model.json records {recorded[0]}, but {args.config} with "
+                    f"{args.data} makes {model_args}")
+    if recorded and recorded[1] and train_data.tokenizer_sha256 and recorded[1] != train_data.tokenizer_sha256:
+        usage_error(f"--resume {resume_from}: trained on tokens of the tokenizer with sha256 {recorded[1]}, but "
+                    f"{args.data} was made by {train_data.tokenizer_sha256}; resume on its data, or --resume none")
     ds_config = {
         "train_micro_batch_size_per_gpu": cfg.micro_batch_size,
         "gradient_accumulation_steps": accumulation,
@@ -249,7 +257,6 @@ def setup(args: argparse.Namespace) -> tuple[Run, int]:
     if rank == 0:
         for stale in out.glob(".step-*.tmp"):  # left by a run killed while saving
             shutil.rmtree(stale)
-    resume_from = {"auto": (checkpoints(out) or [None])[-1], "none": None}.get(args.resume, Path(args.resume))
     step = 0
     if resume_from is not None:
         _, client_state = engine.load_checkpoint(str(resume_from.parent), tag=resume_from.name)
