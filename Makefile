@@ -39,7 +39,7 @@ crawl-shards: setup $(if $(filter $(GENERATED),$(SOURCES)),samples)
 	$(BIN)/llama-data lm train --wiki '$(SOURCES)/wikipedia/enwiki-*' --lang en --out $(CRAWL)/models/lm/en
 	$(BIN)/llama-data lm cutoffs --model $(CRAWL)/models/lm/en --input $(SOURCES)/commoncrawl
 	$(BIN)/llama-data classifier train --wiki '$(SOURCES)/wikipedia/enwiki-*' --warc $(SOURCES)/commoncrawl --out $(CRAWL)/models/classifier/en.bin
-	$(BIN)/python -c 'from pathlib import Path; from orchestration.run import write_curation_with_models as w; w(Path("configs/curation.yaml"), Path("$(CRAWL)/models"), "en", Path("$(CRAWL)/curation.yaml"))'
+	$(BIN)/python -c 'from pathlib import Path; from orchestration.recipe import write_curation_with_models as w; w(Path("configs/curation.yaml"), Path("$(CRAWL)/models"), "en", Path("$(CRAWL)/curation.yaml"))'
 	for s in $(ALL_SOURCES); do $(BIN)/llama-data curate --source $$s --input $(SOURCES)/$$s --out $(CRAWL) --config $(CRAWL)/curation.yaml || exit 1; done
 
 demo: setup

@@ -100,7 +100,7 @@ def main():
 
     from curation.lang import bundled_model_path
     from orchestration.cli import main as cli
-    from orchestration.samples import make_samples
+    from samples.make import make_samples
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -6,11 +6,18 @@ Prints one row per source: input size, documents read and kept, seconds, documen
 job; then a per-stage profile of the same input outside Beam, one stage at a time in this process: read (open,
 decompress, parse into documents), assemble (StackExchange: threads from posts), curate (the source's curator;
 its models loaded beforehand), write (Parquet of the kept documents), and which stage is the slowest.
+Each measured source's row replaces its entry in bench/results/curate_throughput.json, the per-core rates
+`llama-data plan` reads.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
+import os
+import json
+import platform
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -21,11 +28,12 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import DOC_SCHEMA, SOURCES
+from curation.schema import DOC_SCHEMA, SOURCES, to_row
 from orchestration.curate import DEFAULT_CONFIG, load_params, run_curation
-from orchestration.samples import make_samples
 from pipelines.io import expand_input
 from pipelines.registry import get_source
+from readers.limits import Limits
+from samples.make import make_samples
 
 
 def _read_all(source, input_path: str) -> list[dict]:
@@ -34,10 +42,10 @@ def _read_all(source, input_path: str) -> list[dict]:
     rows = []
     for unit in units:
         if unit.endswith("/"):
-            rows += source.read(unit, None)
+            rows += source.read(unit, None, Limits())
         else:
             with FileSystems.open(unit, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                rows += source.read(unit, f)
+                rows += source.read(unit, f, Limits())
     return rows
 
 
@@ -74,10 +82,22 @@ def profile(name: str, input_path: str) -> dict[str, float]:
     judged = [r if "reason" in r else curator(r) for r in records]
     seconds["curate"] = time.perf_counter() - start
     start = time.perf_counter()
-    kept = sorted((r for r in judged if "reason" not in r), key=lambda r: r["id"])
+    kept = sorted((to_row(r) for r in judged if "reason" not in r), key=lambda r: r["id"])
     pq.write_table(pa.Table.from_pylist(kept, schema=DOC_SCHEMA), io.BytesIO(), compression="zstd")
     seconds["write"] = time.perf_counter() - start
     return seconds
+
+
+RESULTS = Path(__file__).resolve().parent / "results" / "curate_throughput.json"
+
+
+def record(rows: dict[str, dict], command: str) -> None:
+    """Merge this run's rows into RESULTS, each with the command, machine and date that measured it."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    machine = f"{os.cpu_count()}-core {platform.machine()} ({platform.processor() or platform.system()})"
+    stamp = {"command": command, "machine": machine, "date": datetime.date.today().isoformat()}
+    results.update({name: {**row, **stamp} for name, row in rows.items()})
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
 
 
 def main():
@@ -90,6 +110,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "samples"
         make_samples(corpus, args.docs, args.seed)
+        rows = {}
         print(f"\n{'source':<14}{'input MB':>9}{'read':>9}{'kept':>9}{'seconds':>9}{'docs/s':>9}{'MB/s':>7}")
         for name in names:
             mb = sum(p.stat().st_size for p in (corpus / name).rglob("*") if p.is_file()) / 1e6
@@ -98,6 +119,10 @@ def main():
             s = time.perf_counter() - start
             print(f"{name:<14}{mb:>9.2f}{stats['read']:>9,}{stats['kept']:>9,}{s:>9.1f}"
                   f"{stats['read'] / s:>9.0f}{mb / s:>7.2f}", flush=True)
+            rows[name] = {"input_mb": round(mb, 2), "read": stats["read"], "kept": stats["kept"],
+                          "seconds": round(s, 1), "docs_per_s": round(stats["read"] / s), "mb_per_s": round(mb / s, 2)}
+        record(rows, " ".join(["bench/curate_throughput.py", *sys.argv[1:]]))
+        print(f"rates written to {RESULTS.relative_to(RESULTS.parents[2])}")
         print(f"\n{'source':<14}{'read s':>9}{'assemble s':>11}{'curate s':>9}{'write s':>9}  slowest stage")
         for name in names:
             seconds = profile(name, str(corpus / name))

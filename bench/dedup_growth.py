@@ -35,7 +35,7 @@ def write_corpus(folder: Path, n: int, words: int, seed: int = 0) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from curation.schema import DOC_SCHEMA, make_doc
+    from curation.schema import DOC_SCHEMA, make_doc, to_row
 
     rng = np.random.default_rng(seed)
     vocab = np.array([f"w{i}" for i in range(20_000)], dtype=object)
@@ -67,7 +67,7 @@ def write_corpus(folder: Path, n: int, words: int, seed: int = 0) -> dict:
                 text, kind = " ".join(ws), "near_duplicate"
             if kind:
                 planted[kind] += 1
-            rows.append(make_doc("commoncrawl", str(i), text, url))
+            rows.append(to_row(make_doc("commoncrawl", str(i), text, url)))
         del texts[:-WINDOW], urls[:-WINDOW]
         pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / f"part-{start // PER_FILE:05d}.parquet")
     return planted

@@ -4,7 +4,7 @@
 
 Writes about MB of generated web pages (the sample corpus's English prose, with titles, numbers and a share of
 documents that start with whitespace) as curated Parquet parts of a temporary run, trains the run's tokenizer
-on them (`tokenizer.train`), then times on the same text, one core each, best of `--repeat`:
+on them (`tokens.tokenizer.train`), then times on the same text, one core each, best of `--repeat`:
 - the encode stage (pipelines/encode.py on Beam's DirectRunner, one worker: Parquet in, Arrow token files out),
 - sentencepiece alone (batched `encode`, one thread), for reference,
 - Hugging Face `LlamaTokenizerFast.from_pretrained(RUN/tokenizer)` called on batches (TOKENIZERS_PARALLELISM=false),
@@ -25,10 +25,10 @@ from random import Random
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curation.schema import DOC_SCHEMA, make_doc
-from orchestration.samples import Prose
+from curation.schema import DOC_SCHEMA, make_doc, to_row
 from pipelines.encode import BATCH_DOCS, run_encode
-from tokenizer.train import train
+from samples.prose import Prose
+from tokens.tokenizer import train
 
 PART_DOCS = 2000
 
@@ -57,7 +57,7 @@ def main():
         folder = run / "curated" / "commoncrawl"
         folder.mkdir(parents=True)
         for k in range(0, len(texts), PART_DOCS):
-            rows = [make_doc("commoncrawl", str(i), t) for i, t in enumerate(texts[k:k + PART_DOCS], k)]
+            rows = [to_row(make_doc("commoncrawl", str(i), t)) for i, t in enumerate(texts[k:k + PART_DOCS], k)]
             pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / f"part-{k // PART_DOCS:05d}.parquet")
         mb = sum(len(t.encode()) for t in texts) / 1e6
         print(f"{len(texts):,} documents, {mb:.1f} MB; training a {args.vocab_size}-piece tokenizer ...", flush=True)

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from typing import Iterable, TextIO
 
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
+SP_MODEL, LM_MODEL, CUTOFFS = "sp.model", "lm.arpa", "cutoffs.json"  # the files of a language model directory
 PERCENTILES = (30, 60)
 BUCKETS = ("head", "middle", "tail")
 _DIGITS = re.compile(r"\d")

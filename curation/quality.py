@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 WIKI, OTHER = "__label__wiki", "__label__cc"
 _REF = re.compile(r"<ref(?:\s[^>]*)?>(.*?)</ref\s*>", re.I | re.S)
@@ -19,14 +18,6 @@ _URL = re.compile(r"https?://[^\s|\]\[}{<>\"']+", re.I)
 def ref_urls(wikitext: str) -> set[str]:
     """The URLs cited inside <ref>...</ref> of an article (cite templates and bare or bracketed links)."""
     return {m.rstrip(".,;:)") for ref in _REF.findall(wikitext) for m in _URL.findall(ref)}
-
-
-def url_key(url: str) -> str:
-    """What two spellings of one page share: host without www. and case, path without a trailing slash,
-    query; scheme and fragment ignored."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
 
 
 def classifier_line(text: str, max_words: int = 1000) -> str:

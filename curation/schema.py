@@ -1,13 +1,15 @@
 """The one document shape every stage agrees on, defined once.
 
-A document is a plain dict with the keys of `DOC_SCHEMA`; `meta` is a JSON string so that the Parquet schema
-stays fixed while sources add their own annotations (language, perplexity, license, ...).
-A dropped document is the same dict plus `reason`, a short stable string such as ``lang`` or ``too_short``.
+A document is a plain dict with the keys of `DOC_SCHEMA`. Its `meta` is a dict of the annotations sources add
+(language, perplexity, license, ...), read and updated as a dict in memory; stored (Parquet, spill files) it is
+JSON text, so that the schema stays fixed whatever the annotations: `to_row` and `from_row` are the only
+crossings. A dropped document is the same dict plus `reason`, a short stable string such as ``lang``.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pyarrow as pa
 
@@ -29,22 +31,37 @@ def doc_id(source: str, native_id: str) -> str:
     return hashlib.blake2b(f"{source}\x00{native_id}".encode(), digest_size=16).hexdigest()
 
 
+_OUR_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def id_bits(row_id: str) -> int:
+    """32 evenly spread bits of a document id, to pick a shard or a batch: the first 8 hex digits of one of our
+    ids (a hash already), a hash of any other string (documents from other tools: "doc-1", a URL, ...)."""
+    if _OUR_ID.fullmatch(row_id):
+        return int(row_id[:8], 16)
+    return int.from_bytes(hashlib.blake2b(row_id.encode(), digest_size=4).digest(), "big")
+
+
 def make_doc(source: str, native_id: str, text: str, url: str = "", **meta) -> dict:
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    return {"id": doc_id(source, native_id), "source": source, "text": text, "url": url,
-            "meta": json.dumps(meta, sort_keys=True, ensure_ascii=False)}
-
-
-def get_meta(doc: dict) -> dict:
-    return json.loads(doc["meta"])
+    return {"id": doc_id(source, native_id), "source": source, "text": text, "url": url, "meta": meta}
 
 
 def with_meta(doc: dict, **updates) -> dict:
-    """A copy of `doc` whose meta holds `updates` on top of what it had."""
-    meta = get_meta(doc)
-    meta.update(updates)
-    return {**doc, "meta": json.dumps(meta, sort_keys=True, ensure_ascii=False)}
+    """A copy of `doc` whose meta holds `updates` on top of what it had; `doc` is left as it was (a Beam step
+    must not change its input)."""
+    return {**doc, "meta": {**doc["meta"], **updates}}
+
+
+def to_row(doc: dict) -> dict:
+    """The document as stored: meta as JSON text, keys sorted and non-ASCII characters as they are."""
+    return {**doc, "meta": json.dumps(doc["meta"], sort_keys=True, ensure_ascii=False)}
+
+
+def from_row(row: dict) -> dict:
+    """A stored document (or reject) back in memory: meta parsed."""
+    return {**row, "meta": json.loads(row["meta"])}
 
 
 def reject(doc: dict, reason: str) -> dict:

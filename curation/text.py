@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _WS = re.compile(r"\s+")
+_CONTROL = bytes(range(32)).translate(None, b"\t\n\f\r") + b"\x7f"  # what a text file has none of, beyond a few
 
 
 def normalize_for_hash(text: str) -> str:
@@ -24,3 +25,10 @@ def exact_hash(text: str) -> str:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+def looks_binary(data: bytes, max_control_share: float) -> bool:
+    """Not a text at all (an image, an archive, an executable, a UTF-16 file): NUL bytes, or more than
+    `max_control_share` of ASCII control bytes other than tab, line ends and form feed. Latin-1 and UTF-8 text
+    have neither."""
+    return b"\0" in data or len(data) - len(data.translate(None, _CONTROL)) > max_control_share * len(data)

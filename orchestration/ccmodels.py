@@ -43,14 +43,14 @@ def _inputs(patterns) -> list[str]:
 
 def _wiki_paragraphs(dumps: list[str], lang: str, max_chars: int):
     """The paragraphs of a dump's articles in `lang`, as the wikipedia source cleans them."""
-    from curation.schema import get_meta
-    from pipelines import wikipedia
+    from readers import mediawiki
+    from readers.limits import Limits
 
     chars = 0
     for path in dumps:
         with _open(path) as f:
-            for doc in wikipedia.read(path, f):
-                if "reason" in doc or get_meta(doc)["language"] != lang:
+            for doc in mediawiki.read(path, f, Limits()):
+                if "reason" in doc or doc["meta"]["language"] != lang:
                     continue
                 for line in doc["text"].split("\n"):
                     if line.strip():
@@ -91,8 +91,7 @@ def train_lm(dumps, lang: str, out: Path, vocab_size: int = 16000, order: int = 
     import sentencepiece as spm
     from tqdm import tqdm
 
-    from curation.perplexity import estimate, normalize, write_arpa
-    from pipelines.commoncrawl import LM_MODEL, SP_MODEL
+    from curation.perplexity import LM_MODEL, SP_MODEL, estimate, normalize, write_arpa
 
     out.mkdir(parents=True, exist_ok=True)
     lines = [normalize(p) for p in tqdm(_wiki_paragraphs(_inputs(dumps), lang, max_chars), desc="paragraphs",
@@ -128,7 +127,9 @@ def _sample_texts(paths: list[str], lang: str, sample: int) -> list[str]:
 
     from curation import linededup
     from curation.lang import LanguageId
-    from pipelines import commoncrawl
+    from pipelines.commoncrawl import CommonCrawlParams
+    from readers import warc
+    from readers.limits import Limits
 
     texts = []
     for path in paths:
@@ -137,7 +138,7 @@ def _sample_texts(paths: list[str], lang: str, sample: int) -> list[str]:
                 texts += pq.read_table(f, columns=["text"]).column("text").to_pylist()
         else:
             with _open(path) as f:
-                texts += [d["text"] for d in commoncrawl.read(path, f) if "reason" not in d and d["text"]]
+                texts += [d["text"] for d in warc.read(path, f, Limits()) if "reason" not in d and d["text"]]
         if len(texts) >= sample:
             break
     texts = texts[:sample]
@@ -147,7 +148,7 @@ def _sample_texts(paths: list[str], lang: str, sample: int) -> list[str]:
             for h in linededup.doc_line_hashes(text):
                 counts[h] = counts.get(h, 0) + 1
         dup = np.sort(np.array([h for h, n in counts.items() if n >= 2], np.int64))
-        params = commoncrawl.CommonCrawlParams(perplexity_models=None, classifier_model=None)
+        params = CommonCrawlParams(perplexity_models=None, classifier_model=None)
         lang_id = LanguageId()
         texts = [t for t in (linededup.remove_lines(t, dup)[0] for t in texts) if len(t) >= params.min_chars]
         texts = [t for t in texts if lang_id(t[:params.lang_prefix_chars])[0] == lang]
@@ -171,8 +172,7 @@ def compute_cutoffs(model_dir: Path, inputs, sample: int = 10000) -> dict:
     """`lm cutoffs`: MODEL/cutoffs.json (returned)."""
     from tqdm import tqdm
 
-    from curation.perplexity import PERCENTILES, Perplexity, cutoffs
-    from pipelines.commoncrawl import CUTOFFS, LM_MODEL, SP_MODEL
+    from curation.perplexity import CUTOFFS, LM_MODEL, PERCENTILES, SP_MODEL, Perplexity, cutoffs
 
     lang = json.loads((model_dir / "info.json").read_text())["lang"]
     texts = _sample_texts(_inputs(inputs), lang, sample)
@@ -202,12 +202,13 @@ def _wikitexts(path: str):
 def _pages(warcs: list[str], lang: str):
     """(url, text) of the WARC/WET pages in `lang` with at least some text."""
     from curation.lang import LanguageId
-    from pipelines import commoncrawl
+    from readers import warc
+    from readers.limits import Limits
 
     lang_id = LanguageId()
     for path in warcs:
         with _open(path) as f:
-            for d in commoncrawl.read(path, f):
+            for d in warc.read(path, f, Limits()):
                 if "reason" not in d and len(d["text"]) >= 100 and lang_id(d["text"][:4000])[0] == lang:
                     yield d["id"], d["url"], d["text"]
 
@@ -242,16 +243,17 @@ def train_classifier(dumps, warcs, out: Path, lang: str = "en", epoch: int = 10,
     import fasttext
     from tqdm import tqdm
 
-    from curation.quality import OTHER, WIKI, RefClassifier, classifier_line, ref_urls, url_key
+    from curation.quality import OTHER, WIKI, RefClassifier, classifier_line, ref_urls
+    from curation.urls import reference_key
 
     cited = set()
     for path in _inputs(dumps):
         for wikitext in tqdm(_wikitexts(path), desc=f"refs {Path(path).name}", unit="page", file=sys.stderr):
-            cited.update(url_key(u) for u in ref_urls(wikitext))
+            cited.update(reference_key(u) for u in ref_urls(wikitext))
     warcs = _inputs(warcs)
     positives, others = {}, []
     for doc_id, url, text in tqdm(_pages(warcs, lang), desc="pages", unit="page", file=sys.stderr):
-        if url_key(url) in cited:
+        if reference_key(url) in cited:
             positives[doc_id] = text
         else:
             others.append((_rank(seed, doc_id), doc_id))

@@ -7,13 +7,12 @@ import click
 from orchestration.ccmodels import classifier, lm
 from orchestration.curate import curate
 from orchestration.dedup import dedup
-from orchestration.mix import mix
 from orchestration.plan import plan
 from orchestration.report import report
 from orchestration.run import run
 from orchestration.samples import samples
+from orchestration.tokens_cli import mix, tokenizer
 from pretrain.cli import convert, model
-from tokenizer.cli import tokenizer
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

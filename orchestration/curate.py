@@ -1,9 +1,7 @@
 """`llama-data curate`: one source's Beam curation job into RUN/curated/<source>/ and RUN/rejects/<source>/."""
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import os
 import shutil
 import sys
@@ -49,28 +47,14 @@ def merge_stats(run_dir: Path) -> dict:
     return stats
 
 
-class _QuietOptionalClients(logging.Filter):
-    """Beam warns on import that Google Cloud clients are absent; they are optional here."""
-
-    def filter(self, record):
-        return "apitools not found" not in record.getMessage()
-
-
-_QUIET = _QuietOptionalClients()  # one instance: adding it again is a no-op, so filters never pile up
-
-
 def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: Path = DEFAULT_CONFIG,
                  num_shards: int = 1, beam_args: tuple[str, ...] = ()) -> dict:
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
-
     from pipelines import curate as job
     from pipelines.io import expand_input
+    from pipelines.launch import run_job
     from pipelines.registry import get_source
+    from readers.limits import Limits
 
-    from pipelines.io import Limits
-
-    logging.getLogger().addFilter(_QUIET)
     source = get_source(source_name)
     config = read_curation_config(config_path)
     params = _section(config, config_path, source.name, source.params)
@@ -85,18 +69,9 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     (run_dir / "stats").mkdir(parents=True, exist_ok=True)
     (run_dir / "stats" / f"{source_name}.json").unlink(missing_ok=True)
 
-    options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
-    with beam.Pipeline(options=options) as p:
-        job.build(p, source, params, paths, str(run_dir), num_shards, file_limits)
-    remove_temp(job.temp_dir(str(run_dir), source_name))
+    run_job(lambda p: job.build(p, source, params, paths, str(run_dir), num_shards, file_limits), beam_args,
+            job.temp_dir(str(run_dir), source_name))
     return merge_stats(run_dir)[source_name]
-
-
-def remove_temp(temp_dir: str) -> None:
-    """A successful job's spill files, and RUN/.tmp/ once no other job has any there."""
-    shutil.rmtree(temp_dir, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        os.rmdir(os.path.dirname(temp_dir))
 
 
 def print_summary(stats: dict, seconds: float, run_dir: Path, out=None) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import sys
 import time
@@ -25,13 +24,9 @@ def input_files(input_path: str) -> list[str]:
 
 def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG, num_shards: int = 1,
               beam_args: tuple[str, ...] = ()) -> dict:
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    from orchestration.curate import _QuietOptionalClients, remove_temp
     from pipelines import dedup as job
+    from pipelines.launch import run_job
 
-    logging.getLogger().addFilter(_QuietOptionalClients())
     params = load_config(config_path, job.DedupParams)
     paths = input_files(input_path)
     if not paths:
@@ -41,10 +36,7 @@ def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "dedup_stats.json").unlink(missing_ok=True)
 
-    options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
-    with beam.Pipeline(options=options) as p:
-        job.build(p, params, paths, str(out_dir), num_shards)
-    remove_temp(job.temp_dir(str(out_dir)))
+    run_job(lambda p: job.build(p, params, paths, str(out_dir), num_shards), beam_args, job.temp_dir(str(out_dir)))
     return json.loads((out_dir / "dedup_stats.json").read_text())
 
 

@@ -2,22 +2,22 @@
 
 Per source: the tokens the mix asks for, the unique tokens behind them at the paper's epochs, the curated text
 that holds them at the paper's bytes per token (Table 1: disk size over unique tokens), and the raw input that
-yields that text at the measured keep rate; then core-hours from the measured per-core curation throughput of
-docs/BENCHMARKS.md, disk per stage and shard counts. The keep rate of the benchmark corpus stands in for that of
-real data until `--run RUN` (a curated run on real data) gives a measured one.
+yields that text at the measured keep rate; then core-hours from the per-core curation throughput that
+bench/curate_throughput.py measures into bench/results/curate_throughput.json, disk per stage and shard counts.
+The keep rate of the benchmark corpus stands in for that of real data until `--run RUN` (a curated run on real
+data) gives a measured one.
 """
 from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 import click
 
 from llama_data.config import CONFIGS, ConfigError, load_config
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+RATES = Path(__file__).resolve().parent.parent / "bench" / "results" / "curate_throughput.json"
 PAPER_TOKENS = 1.4e12
 # LLaMA Table 1: sampling proportion, epochs and disk size (GB) of each source for 1.4T tokens.
 TABLE1 = {
@@ -28,18 +28,14 @@ TABLE1 = {
 PAPER_TOKENS_PER_GPU_S = 380  # §2.4: the 65B model on 2048 A100-80GB GPUs
 
 
-def benchmark_rates(path: Path = BENCHMARKS) -> dict[str, dict]:
-    """source -> {"mb_per_s", "keep"} from the curation throughput table (one DirectRunner process = one core)."""
-    rates = {}
-    for line in path.read_text().splitlines():
-        cells = [c.strip().replace(",", "") for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and cells[0] in TABLE1 and re.fullmatch(r"[\d.]+", cells[6]):
-            read, kept = float(cells[2]), float(cells[3])
-            rates[cells[0]] = {"mb_per_s": float(cells[6]), "keep": kept / read}
-    missing = [s for s in TABLE1 if s not in rates]
+def benchmark_rates(path: Path = RATES) -> dict[str, dict]:
+    """source -> {"mb_per_s", "keep"} from the curation benchmark's results (one DirectRunner process = one core)."""
+    results = json.loads(path.read_text())
+    missing = [s for s in TABLE1 if s not in results]
     if missing:
-        raise click.ClickException(f"{path}: no curation throughput row for {', '.join(missing)}")
-    return rates
+        raise click.ClickException(f"{path}: no curation throughput for {', '.join(missing)}; "
+                                   f"run bench/curate_throughput.py --sources {','.join(missing)}")
+    return {s: {"mb_per_s": r["mb_per_s"], "keep": r["kept"] / r["read"]} for s, r in results.items()}
 
 
 def run_keep_rates(run_dir: Path) -> dict[str, float]:
@@ -87,7 +83,7 @@ def _size(n: float) -> str:
 @click.option("--shard-mb", default=256.0, show_default=True, help="Target size of a curated Parquet shard.")
 def plan(tokens, mix_path, run_dir, shard_mb):
     """Estimate raw input, core-hours, disk and shards per stage for a token budget."""
-    from orchestration.mix import MixConfig
+    from tokens.mix import MixConfig
 
     try:
         mix = load_config(mix_path, MixConfig)
@@ -96,7 +92,7 @@ def plan(tokens, mix_path, run_dir, shard_mb):
     keep = run_keep_rates(run_dir) if run_dir else {}
     rows = plan_rows(tokens, mix.weights, mix.seq_len, mix.shard_rows, shard_mb, benchmark_rates(), keep)
 
-    click.echo(f"plan for {tokens:.3g} training tokens (mix {mix_path}; rates from {BENCHMARKS.name}"
+    click.echo(f"plan for {tokens:.3g} training tokens (mix {mix_path}; rates from {RATES.name}"
                f"{f' and {run_dir}' if keep else ''})\n")
     click.echo(f"{'source':<14}{'tokens':>10}{'epochs':>7}{'curated':>12}{'keep':>8}{'raw input':>12}"
                f"{'core-h':>10}{'shards':>8}")
@@ -112,7 +108,7 @@ def plan(tokens, mix_path, run_dir, shard_mb):
     click.echo(f"\n{'stage':<12}{'disk':>12}{'shards':>10}  compute")
     click.echo(f"{'raw input':<12}{_size(raw):>12}{'':>10}")
     click.echo(f"{'curate':<12}{_size(curated):>12}{sum(r['curated_shards'] for r in rows):>10,}  "
-               f"{core_hours:,.0f} core-hours (per-core MB/s of raw input from {BENCHMARKS.name})")
+               f"{core_hours:,.0f} core-hours (per-core MB/s of raw input from {RATES.name})")
     click.echo(f"{'dedup':<12}{_size(curated):>12}{'':>10}  reads and rewrites the curated text once")
     click.echo(f"{'mix':<12}{_size(tokens * token_bytes):>12}{math.ceil(seqs / mix.shard_rows):>10,}  "
                f"{seqs:,.0f} rows of {mix.seq_len + 1} uint16 tokens, {mix.shard_rows:,} per shard")

@@ -1,116 +1,27 @@
-"""arXiv: e-prints as arXiv serves them, one paper per file named by its id: a gzip'd tar (`<id>.tar.gz`, or a
-bare `<id>` / `<id>.gz`), a gzip'd single .tex file (`<id>.gz`), or the same uncompressed. The format is told
-by the content, not the name. Only .tex members are read (in memory, bounded); figures stream past unread.
-An e-print already extracted is a folder in the input directory, named by its id (`2004.14974/`, or any name
-starting with the id): the folder is the paper.
+"""arXiv: e-prints (readers/eprints.py), one paper per file, or per folder of an e-print already extracted (a
+folder in the input directory, named by its id), whose files are listed and opened here.
 """
 from __future__ import annotations
 
-import gzip
-import io
-import posixpath
-import re
-import tarfile
-import zlib
+from functools import partial
 
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-
-from curation.schema import make_doc, reject, with_meta
 from curation.sources import arxiv
-from pipelines.io import check_tar_end, expand_input, folder_units, limited, limits
+from pipelines.io import expand_input, folder_units, read_head
 from pipelines.source import Source
-
-MAX_TEX_BYTES = 32 << 20  # all .tex of one e-print together (arXiv caps a whole submission at 50 MB)
-
-_SUFFIX = re.compile(r"\.(?:tar\.gz|tgz|tar|gz)$")
-_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?\d{7}(?:v\d+)?")
+from readers import eprints
+from readers.limits import Limits
 
 
-class _Rejected(Exception):
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
-
-
-def _content(f) -> io.BufferedReader:
-    """The e-print's bytes, gunzipped if they start with the gzip magic; peek() lets the caller sniff them."""
-    stream = io.BufferedReader(f)
-    if stream.peek(2)[:2] == b"\x1f\x8b":
-        stream = limited(gzip.GzipFile(fileobj=stream), limits().max_decompressed_bytes)
-    return stream
-
-
-def _is_tar(block: bytes) -> bool:
-    try:
-        tarfile.TarInfo.frombuf(block, tarfile.ENCODING, "surrogateescape")  # checks the header checksum
-        return True
-    except tarfile.HeaderError:
-        return False
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # older papers; every byte sequence decodes
-
-
-def _tex_files(f, single_name: str) -> dict[str, str]:
-    """The e-print's .tex files by normalised path (a single-file e-print is one file named `single_name`)."""
-    stream = _content(f)
-    if not _is_tar(stream.peek(512)[:512]):
-        data = stream.read(MAX_TEX_BYTES + 1)
-        if len(data) > MAX_TEX_BYTES:
-            raise _Rejected("too_large", f"single file over {MAX_TEX_BYTES} bytes")
-        return {single_name: _decode(data)}
-    files, total = {}, 0
-    with tarfile.open(fileobj=stream, mode="r|") as tar:
-        for member in tar:
-            name = posixpath.normpath(member.name)
-            if name.startswith("/") or name == ".." or name.startswith("../"):
-                raise _Rejected("bad_archive", f"member name outside the archive: {member.name!r}")
-            if member.isfile() and name.lower().endswith(".tex"):
-                total += member.size
-                if total > MAX_TEX_BYTES:
-                    raise _Rejected("too_large", f".tex files over {MAX_TEX_BYTES} bytes")
-                files[name] = _decode(tar.extractfile(member).read())
-        check_tar_end(tar)
-    return files
-
-
-def _folder_tex_files(folder: str) -> dict[str, str]:
-    """The .tex files of an extracted e-print by path inside the folder (hidden files are not listed)."""
-    files, total = {}, 0
+def _folder_files(folder: str):
+    """(path inside the folder, read(max_bytes)) for each file of a folder (hidden files are not listed)."""
     for path in expand_input(folder):
-        if path.lower().endswith(".tex"):
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                data = f.read(MAX_TEX_BYTES + 1 - total)
-            total += len(data)
-            if total > MAX_TEX_BYTES:
-                raise _Rejected("too_large", f".tex files over {MAX_TEX_BYTES} bytes")
-            files[path[len(folder):]] = _decode(data)
-    return files
+        yield path[len(folder):], partial(read_head, path)
 
 
-def read(path: str, f):
-    name = path.rstrip("/").rsplit("/", 1)[-1]
-    m = _ARXIV_ID.match(name) if path.endswith("/") else None
-    arxiv_id = m.group() if m else _SUFFIX.sub("", name)
-    doc = make_doc("arxiv", arxiv_id, "", f"https://arxiv.org/abs/{arxiv_id}", arxiv_id=arxiv_id)
-    try:
-        files = _folder_tex_files(path) if f is None else _tex_files(f, arxiv_id)
-    except _Rejected as e:
-        yield reject(with_meta(doc, error=str(e)), e.reason)
-        return
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
-        yield reject(with_meta(doc, error=f"{type(e).__name__}: {e}"), "bad_archive")
-        return
-    main = arxiv.main_file(files)
-    if main is None:
-        yield reject(with_meta(doc, tex_files=sorted(files)), "no_tex")
-        return
-    yield with_meta({**doc, "text": arxiv.flatten(files, main)}, main_file=main)
+def read(path: str, f, limits: Limits):
+    if path.endswith("/"):
+        return eprints.read_folder(path, _folder_files(path))
+    return eprints.read(path, f, limits)
 
 
 def make_curator(params: arxiv.ArxivParams):

@@ -1,28 +1,9 @@
-"""Books: plain-text files, one book each (Project Gutenberg with its header and footer, or Books3-style
-text with none). The native id is the file name, so a book keeps its id wherever the files are moved."""
+"""Books: plain-text files, one book each (readers/books.py), and near-duplicate books removed after curation."""
 from __future__ import annotations
 
-from curation.schema import make_doc, reject
 from curation.sources import books
-from pipelines.io import limits
 from pipelines.source import Source
-
-
-def read(path: str, f):
-    """One book per file; a file over the document limit is `too_large` (read no further), and one that is not
-    text is `binary`: neither is held in the rejects beyond its name and size."""
-    name, limit = path.rsplit("/", 1)[-1], limits().max_document_bytes
-    data = f.read(limit + 1)
-    if not data:  # no book: ReadFiles counts the file `no_documents`
-        return
-    if len(data) > limit:
-        yield reject(make_doc("books", name, "", path, limit=limit), "too_large")
-    elif books.looks_binary(data):
-        yield reject(make_doc("books", name, "", path, bytes=len(data)), "binary")
-    else:
-        text, encoding = books.decode(data)
-        body, fields = books.strip_gutenberg(text)
-        yield make_doc("books", name, body, path, encoding=encoding, **fields)
+from readers import books as book_files
 
 
 def make_curator(params: books.BooksParams):
@@ -37,4 +18,5 @@ def near_dedup(params: books.BooksParams):
     return NearDedup(DedupParams(threshold=params.max_overlap, overlap="containment"))
 
 
-SOURCE = Source(name="books", read=read, make_curator=make_curator, params=books.BooksParams, finish=near_dedup)
+SOURCE = Source(name="books", read=book_files.read, make_curator=make_curator, params=books.BooksParams,
+                finish=near_dedup)

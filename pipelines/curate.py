@@ -13,11 +13,11 @@ import sys
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
 from curation.schema import reject, with_meta
-from pipelines.io import KEPT, Limits, ReadFiles, WriteShards, safe_reason
+from pipelines.io import Limits, ReadFiles, WriteShards, safe_reason
+from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
 from pipelines.source import Source
 
 
@@ -63,42 +63,10 @@ class Curate(beam.DoFn):
             return reject(with_meta(doc, error=f"{type(e).__name__}: {e}"), "curate_error")
 
 
-def _dedup_group(key, docs):
-    """Keep the smallest id among documents with the same normalised text; the others point at it."""
-    docs = sorted(docs, key=lambda d: d["id"])
-    yield docs[0]
-    for d in docs[1:]:
-        yield reject(with_meta(d, duplicate_of=docs[0]["id"]), "duplicate")
-
-
-def _outcomes(written):
-    """Beam counters per outcome (visible in any runner's UI), and the counts for stats.json."""
-    _path, counts = written
-    for (source, outcome), (documents, chars) in counts.items():
-        Metrics.counter(source, outcome).inc(documents)
-        yield outcome, (documents, chars)
-
-
 def _write_stats(path: str, source: str, files: int, outcomes: list) -> None:
-    by = {k: {"documents": n, "chars": c} for k, (n, c) in sorted(outcomes)}
-    kept = by.pop(KEPT, {"documents": 0, "chars": 0})
-    stats = {"source": source, "files": files,
-             "read": kept["documents"] + sum(v["documents"] for v in by.values()),
-             "kept": kept["documents"], "kept_chars": kept["chars"],
-             "dropped": {k: v["documents"] for k, v in by.items()}}
+    stats = {"source": source, "files": files, **source_counts(outcomes, source)}
     with FileSystems.create(path) as f:
         f.write(json.dumps(stats, indent=1, sort_keys=True).encode())
-
-
-def _sum_pairs(pairs):
-    pairs = list(pairs)
-    return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
-
-
-def _split(rows, label: str):
-    """(kept, dropped) of a collection where a dropped row carries a `reason`."""
-    return (rows | f"{label}Kept" >> beam.Filter(lambda d: "reason" not in d),
-            rows | f"{label}Dropped" >> beam.Filter(lambda d: "reason" in d))
 
 
 def temp_dir(run_dir: str, source_name: str) -> str:
@@ -120,17 +88,17 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
         records = records | "Prepare" >> prepare
     rows = records | "Curate" >> beam.ParDo(Curate(source, params))
     if source.dedup_key is not None or source.finish is not None:  # steps across the kept documents
-        kept, dropped = _split(rows, "Curated")
+        kept, dropped = split(rows, "Curated")
         dropped = [dropped]
         if source.dedup_key is not None:
             key = source.dedup_key
-            kept, duplicates = _split(kept
-                                      | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
-                                      | "GroupByContent" >> beam.GroupByKey()
-                                      | "KeepFirst" >> beam.FlatMapTuple(_dedup_group), "Deduped")
+            kept, duplicates = split(kept
+                                     | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
+                                     | "GroupByContent" >> beam.GroupByKey()
+                                     | "KeepFirst" >> beam.FlatMapTuple(keep_first("duplicate")), "Deduped")
             dropped.append(duplicates)
         if source.finish is not None:
-            kept, finish_dropped = _split(kept | "Finish" >> source.finish(params), "Finished")
+            kept, finish_dropped = split(kept | "Finish" >> source.finish(params), "Finished")
             dropped.append(finish_dropped)
         rows = (kept, *dropped) | "Everything" >> beam.Flatten()
 
@@ -141,7 +109,5 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
          | "Write" >> WriteShards(
              lambda r: FileSystems.join(rejects_dir, safe_reason(r["reason"])) if "reason" in r else curated_dir,
              num_shards, temp_dir(run_dir, name))
-         | "Outcomes" >> beam.FlatMap(_outcomes)
-         | "CountOutcomes" >> beam.CombinePerKey(_sum_pairs)
-         | "AllOutcomes" >> beam.combiners.ToList()
+         | "CountOutcomes" >> CountOutcomes()
          | "WriteStats" >> beam.Map(lambda outcomes: _write_stats(stats_path, name, len(paths), outcomes)))

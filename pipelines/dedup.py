@@ -17,17 +17,18 @@ import operator
 import sys
 from dataclasses import dataclass, field
 from typing import Optional
-from urllib.parse import urlsplit
 
 import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
 from curation import minhash
-from curation.schema import DOC_SCHEMA, reject, with_meta
+from curation.schema import DOC_SCHEMA, from_row, reject, with_meta
 from curation.text import content_hash
+from curation.urls import dedup_key
 from llama_data.config import check
-from pipelines.io import KEPT, WriteShards, safe_reason, shard_of
+from pipelines.io import WriteShards, safe_reason, shard_of
+from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
 
 BATCH = 256  # documents per signature batch
 
@@ -78,18 +79,8 @@ class DedupParams:
         return f"{rank:02d}{doc['id']}"
 
 
-def normalize_url(url: str) -> Optional[str]:
-    """http and https, host case, a trailing slash and the fragment do not make a different page; anything
-    that is not a web URL (books and code carry origin paths) is not deduplicated by URL."""
-    if not url.startswith(("http://", "https://")):
-        return None
-    parts = urlsplit(url.strip())
-    path = parts.path.rstrip("/")
-    return f"{parts.netloc.lower()}{path}" + (f"?{parts.query}" if parts.query else "")
-
-
 class ReadParquet(beam.DoFn):
-    """The rows of one Parquet file of documents (a ParDo over paths, so every runner can read)."""
+    """The documents of one Parquet file, meta parsed (a ParDo over paths, so every runner can read)."""
 
     def __init__(self, total_files: int):
         self.total_files = total_files
@@ -102,25 +93,10 @@ class ReadParquet(beam.DoFn):
 
         with FileSystems.open(path) as f:
             table = pq.read_table(f, columns=DOC_SCHEMA.names)
-        yield from table.to_pylist()
+        yield from map(from_row, table.to_pylist())
         self.done += 1
         print(f"[dedup] read {self.done}/{self.total_files} files ({table.num_rows:,} documents from {path})",
               file=sys.stderr, flush=True)
-
-
-def _keep_first(reason: str, order):
-    """Within one group of copies, the first by `order` survives and the others point at it."""
-    def keep(_key, docs):
-        docs = sorted(docs, key=order)
-        yield docs[0]
-        for d in docs[1:]:
-            yield reject(with_meta(d, duplicate_of=docs[0]["id"]), reason)
-    return keep
-
-
-def _split(pcoll, label: str):
-    return (pcoll | f"{label}Kept" >> beam.Filter(lambda d: "reason" not in d),
-            pcoll | f"{label}Dropped" >> beam.Filter(lambda d: "reason" in d))
 
 
 # ------------------------------------------------------------------------------------------- near duplicates
@@ -293,23 +269,23 @@ def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str,
         exact = (docs
                  | "ByContent" >> beam.Map(lambda d: (content_hash(d["text"]), d))
                  | "GroupContent" >> beam.GroupByKey()
-                 | "KeepFirstContent" >> beam.FlatMapTuple(_keep_first("exact_duplicate", params.order)))
-        docs, dropped = _split(exact, "Exact")
+                 | "KeepFirstContent" >> beam.FlatMapTuple(keep_first("exact_duplicate", params.order)))
+        docs, dropped = split(exact, "Exact")
         rejected.append(dropped)
     if params.url:
-        by_url = docs | "ByUrl" >> beam.Map(lambda d: (normalize_url(d["url"]), d))
+        by_url = docs | "ByUrl" >> beam.Map(lambda d: (dedup_key(d["url"]), d))
         urls = (by_url
                 | "WithUrl" >> beam.Filter(lambda kv: kv[0] is not None)
                 | "GroupUrl" >> beam.GroupByKey()
-                | "KeepFirstUrl" >> beam.FlatMapTuple(_keep_first("url_duplicate", params.order)))
+                | "KeepFirstUrl" >> beam.FlatMapTuple(keep_first("url_duplicate", params.order)))
         no_url = by_url | "WithoutUrl" >> beam.FlatMapTuple(lambda url, d: [] if url is not None else [d])
-        kept, dropped = _split(urls, "Url")
+        kept, dropped = split(urls, "Url")
         docs = (kept, no_url) | "AllByUrl" >> beam.Flatten()
         rejected.append(dropped)
     counters = []
     if params.near:
         near, near_counters = docs | "Near" >> NearDedup(params, stats=True)
-        docs, dropped = _split(near, "Near")
+        docs, dropped = split(near, "Near")
         rejected.append(dropped)
         counters.append(near_counters | "NearKey" >> beam.MapTuple(lambda k, n: (f"near/{k}", n)))
     dropped = tuple(rejected) | "AllDropped" >> beam.Flatten() if rejected else p | "NoDrops" >> beam.Create([])
@@ -319,42 +295,37 @@ def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str,
             return FileSystems.join(out_dir, "rejects", r["source"], safe_reason(r["reason"]))
         return FileSystems.join(out_dir, "curated", r["source"])
 
-    counts = ((docs, dropped)
-              | "Everything" >> beam.Flatten()
-              | "Write" >> WriteShards(directory_of, num_shards, temp_dir(out_dir))
-              | "Counts" >> beam.FlatMapTuple(lambda path, counts: [(f"files/{path}", 1)] + [
-                  (f"sources/{source}/{outcome}", n) for (source, outcome), (n, _chars) in counts.items()]))
+    written = ((docs, dropped)
+               | "Everything" >> beam.Flatten()
+               | "Write" >> WriteShards(directory_of, num_shards, temp_dir(out_dir)))
+    counters.append(written | "FileKeys" >> beam.Map(lambda _: ("files", 1)))
     # One sink that depends on everything: the DaskRunner computes only the last transform and its inputs.
     stats_path = FileSystems.join(out_dir, "dedup_stats.json")
-    _ = ((counts, *counters)
+    _ = (tuple(counters)
          | "AllCounters" >> beam.Flatten()
          | "Sum" >> beam.CombinePerKey(sum)
          | "AllSums" >> beam.combiners.ToList()
-         | "WriteStats" >> beam.Map(lambda sums: write_stats(stats_path, params, sums)))
+         | "WriteStats" >> beam.Map(lambda sums, outcomes: write_stats(stats_path, params, sums, outcomes),
+                                    outcomes=beam.pvalue.AsSingleton(written | "CountOutcomes" >> CountOutcomes())))
 
 
-def write_stats(path: str, params: DedupParams, sums: list) -> dict:
+def write_stats(path: str, params: DedupParams, sums: list, outcomes: list) -> dict:
     """Per source: read, kept and dropped by reason; files written; near: pairs, clusters, convergence."""
-    sources, near, files = {}, {"candidate_pairs": 0, "unconverged_nodes": 0, "cluster_sizes": {}}, []
+    near, files = {"candidate_pairs": 0, "unconverged_nodes": 0, "cluster_sizes": {}}, 0
     for key, n in sorted(sums):
-        kind, _, rest = key.partition("/")
-        if kind == "files":
-            files.append(rest)
-        elif kind == "sources":
-            source, outcome = rest.split("/")
-            s = sources.setdefault(source, {"read": 0, "kept": 0, "dropped": {}})
-            s["read"] += n
-            if outcome == KEPT:
-                s["kept"] = n
-            else:
-                s["dropped"][outcome] = n
-        elif rest.startswith("cluster_size/"):
-            near["cluster_sizes"][rest.split("/")[1]] = n
+        if key == "files":
+            files = n
+        elif key.startswith("near/cluster_size/"):
+            near["cluster_sizes"][key.rsplit("/", 1)[1]] = n
         else:
-            near[rest] = n
+            near[key.removeprefix("near/")] = n
     near["cluster_sizes"] = dict(sorted(near["cluster_sizes"].items(), key=lambda kv: int(kv[0])))
     hasher = params.hasher() if params.near else None
-    stats = {"sources": sources, "files": len(files),
+    sources = {}
+    for source in sorted({source for (source, _outcome), _counts in outcomes}):
+        counts = sources[source] = source_counts(outcomes, source)
+        del counts["kept_chars"]
+    stats = {"sources": sources, "files": files,
              "params": {k: v for k, v in vars(params).items()},
              "near": near | {"bands": hasher.bands, "rows": hasher.rows, "max_rounds": params.max_rounds,
                              "converged": near["unconverged_nodes"] == 0} if hasher else None}

@@ -1,16 +1,12 @@
 """The encode stage: curated documents -> token ids, a Beam job with one element per curated Parquet part.
 
 The DoFn reads its part in record batches and encodes each batch with one sentencepiece call (a list of texts
-in, lists of ids out), then writes RUN/tokens/<source>/<part>.arrow atomically: an Arrow IPC file with columns
-`id` and `tokens` (list<uint16>: the document's ids, no bos/eos), in the part's document order, ready to be
-memory-mapped by the mix. RUN/tokens/manifest.json, written last, records the tokenizer's sha256 and every
-encoded part (with the size of the curated file it came from), so the mix can tell current tokens from stale ones
-(tokenizer/tokens.py reads them).
+in, lists of ids out); tokens/parts.py writes RUN/tokens/<source>/<part>.arrow from them, and, once every part is
+done, RUN/tokens/manifest.json.
 """
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import sys
@@ -18,7 +14,8 @@ from pathlib import Path
 
 import apache_beam as beam
 
-from tokenizer.tokens import curated_inputs, token_dtype, tokens_dir
+from tokens.parts import curated_inputs, part_path, token_dtype, tokens_dir, write_manifest, write_part
+from tokens.tokenizer import load, model_path
 
 BATCH_DOCS = 256  # documents per sentencepiece call and per Arrow record batch
 
@@ -60,31 +57,22 @@ class EncodePart(beam.DoFn):
         return docs
 
     def process(self, item):
-        import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
         source, path = item
-        schema = pa.schema([("id", pa.string()), ("tokens", pa.list_(pa.from_numpy_dtype(np.dtype(self.dtype))))])
-        final = Path(self.out_dir) / source / f"{Path(path).stem}.arrow"
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(f".{final.name}.tmp")
-        docs = tokens = chars = size = 0
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        final = part_path(self.out_dir, source, path)
+        chars = size = 0
+
+        def batches():
+            nonlocal chars, size
             for batch in pq.ParquetFile(path).iter_batches(columns=["id", "text"], batch_size=BATCH_DOCS):
                 texts = batch.column("text")
-                encoded = self.encode(texts.to_pylist())
-                lengths = np.fromiter(map(len, encoded), np.int32, len(encoded))
-                offsets = np.zeros(len(encoded) + 1, np.int32)
-                np.cumsum(lengths, out=offsets[1:])
-                flat = np.fromiter(itertools.chain.from_iterable(encoded), self.dtype, int(offsets[-1]))
-                column = pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat))
-                writer.write_batch(pa.record_batch([batch.column("id").cast(pa.string()), column], schema=schema))
-                docs, tokens = docs + len(encoded), tokens + int(offsets[-1])
+                yield batch.column("id"), self.encode(texts.to_pylist())
                 chars += pc.sum(pc.utf8_length(texts)).as_py() or 0
                 size += pc.sum(pc.binary_length(texts)).as_py() or 0
-        os.replace(tmp, final)
+
+        docs, tokens = write_part(final, self.dtype, batches())
         self.done += 1
         print(f"[encode] {source}/{final.name}: {docs:,} documents, {tokens:,} tokens "
               f"({self.done}/{self.total_parts} parts on this worker)", file=sys.stderr, flush=True)
@@ -93,23 +81,12 @@ class EncodePart(beam.DoFn):
                "text_bytes": size}
 
 
-def write_manifest(out_dir: str, model_sha256: str, dtype: str, parts: list[dict]):
-    parts = sorted(parts, key=lambda p: p["path"])
-    manifest = {"tokenizer_sha256": model_sha256, "dtype": dtype, "document": "ids without bos/eos",
-                "parts": parts}
-    tmp = Path(out_dir) / ".manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
-    os.replace(tmp, Path(out_dir) / "manifest.json")
-
-
 def run_encode(run_dir: str | Path, sources, beam_args: tuple[str, ...] = ()) -> dict:
     """Encode the curated parts of `sources` with RUN/tokenizer into RUN/tokens (replacing what was there);
     return the manifest. Beam options (e.g. --runner=..., --direct_num_workers=N) pass through."""
     import shutil
 
     from apache_beam.options.pipeline_options import PipelineOptions
-
-    from tokenizer.train import load, model_path
 
     n_pieces = len(load(run_dir))  # a missing tokenizer fails first
     model = model_path(run_dir).read_bytes()

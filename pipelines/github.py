@@ -1,82 +1,18 @@
-"""GitHub code in any of three layouts:
-
-- one archive per repository, `<owner>__<repo>.tar.gz` (or `.tgz`, `.tar`, `.zip`) as GitHub serves it, every
-  file under one top folder `<repo>-<sha>/`;
-- a directory of repository folders (`<owner>__<repo>/` or `<repo>/`, each a checkout), or one checkout given as
-  the input itself (a license file at its root says so): each folder is one unit, read file by file;
-- JSON lines as exported from BigQuery's `github_repos` (`repo_name`, `path`, `content`, `license`, optionally
-  `binary` and `ref`), plain or gzip'd: the license comes with each row.
-
-Members are read in memory only (never extracted, so no name can write anywhere), each one bounded in size;
-names with an absolute or `..` path, and links that lead out of a checkout, are rejected `bad_path`.
-The repository's license is decided when the whole repository has been read, because a streamed tar may put
-LICENSE after the code: until then the repository's text files are held in memory, up to `REPO_BUFFER_BYTES`.
+"""GitHub code: repository archives and BigQuery rows (readers/repos.py), and checkouts: a directory of
+repository folders (`<owner>__<repo>/` or `<repo>/`, each a checkout), or one checkout given as the input itself
+(a license file at its root says so), each folder one unit whose files are listed and opened here.
 """
 from __future__ import annotations
 
-import io
-import json
 import os
-import posixpath
-import re
-import stat
-import tarfile
-import zipfile
+from functools import partial
 
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-
-from curation.schema import get_meta, make_doc, reject, with_meta
 from curation.sources import github
 from curation.text import exact_hash
-from pipelines.io import Oversized, check_tar_end, expand_input, folder_units, open_decompressed, read_lines
+from pipelines.io import expand_input, folder_units, read_head
 from pipelines.source import Source
-
-# Memory bounds of the reader, not curation thresholds (those are in GithubParams).
-MAX_FILE_BYTES = 8 << 20            # a larger member is rejected unread
-REPO_BUFFER_BYTES = 256 << 20       # text held per repository until its license is known; also the .zip limit
-
-_ARCHIVE = re.compile(r"^(?P<owner>[^/]+?)__(?P<repo>[^/]+?)\.(?P<kind>tar\.gz|tgz|tar|zip)$")
-_JSONL = re.compile(r"\.(?:jsonl|ndjson|json)(?:\.gz)?$")
-
-
-def _tar_members(f):
-    """(name, is_regular_file, size, read) for each non-directory member, streaming ("r|*" never seeks)."""
-    with tarfile.open(fileobj=f, mode="r|*") as tar:
-        for m in tar:
-            if not m.isdir():
-                yield m.name, m.isfile(), m.size, lambda m=m: tar.extractfile(m).read(MAX_FILE_BYTES + 1)
-        check_tar_end(tar)
-
-
-def _zip_members(data: bytes):
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for info in zf.infolist():
-            if not info.is_dir():
-                regular = not stat.S_ISLNK(info.external_attr >> 16)
-                yield info.filename, regular, info.file_size, lambda i=info: zf.open(i).read(MAX_FILE_BYTES + 1)
-
-
-def _leaves(name: str) -> bool:
-    """An absolute name, or one with a `..` part."""
-    return name.startswith("/") or ".." in name.split("/")
-
-
-def _repo_path(name: str) -> str | None:
-    """The path inside the repository (the top folder removed), or None for a name that leaves it."""
-    parts = name.split("/")
-    if _leaves(name) or len(parts) < 2 or not parts[1]:
-        return None
-    return "/".join(parts[1:])
-
-
-def _decode(data: bytes) -> str | None:
-    if b"\0" in data:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+from readers import repos
+from readers.limits import Limits
 
 
 def _folder_members(folder: str):
@@ -87,17 +23,7 @@ def _folder_members(folder: str):
     for path in expand_input(folder):
         regular = real_root is None or os.path.realpath(path).startswith(real_root + os.sep)
         size = os.path.getsize(path) if real_root is not None and regular else 0
-
-        def read_file(path=path):
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                return f.read(MAX_FILE_BYTES + 1)
-        yield "checkout/" + path[len(folder):], regular, size, read_file
-
-
-def _repo_of_folder(folder: str) -> str:
-    name = folder.rstrip("/").rsplit("/", 1)[-1]
-    owner, sep, repo = name.partition("__")
-    return f"{owner}/{repo}" if sep and owner and repo else name
+        yield "checkout/" + path[len(folder):], regular, size, partial(read_head, path, repos.MAX_FILE_BYTES + 1)
 
 
 def units(input_path: str, paths: list[str]) -> list[str]:
@@ -108,105 +34,10 @@ def units(input_path: str, paths: list[str]) -> list[str]:
     return folder_units(input_path, paths)
 
 
-def read(path: str, f):
+def read(path: str, f, limits: Limits):
     if path.endswith("/"):
-        yield from _read_repo(_repo_of_folder(path), _folder_members(path))
-        return
-    name = path.rsplit("/", 1)[-1]
-    if _JSONL.search(name):
-        yield from _read_jsonl(path, f)
-        return
-    m = _ARCHIVE.match(name)
-    if m is None:
-        yield reject(make_doc("github", name, "", path), "unsupported_file")
-        return
-    repo = f"{m['owner']}/{m['repo']}"
-    if m["kind"] == "zip":  # the zip directory is at the end: the archive is read whole, if small enough
-        data = f.read(REPO_BUFFER_BYTES + 1)
-        if len(data) > REPO_BUFFER_BYTES:
-            yield reject(make_doc("github", repo, "", path, repo=repo), "too_large")
-            return
-        members = _zip_members(data)
-    else:
-        members = _tar_members(open_decompressed(path, f))
-    yield from _read_repo(repo, members)
-
-
-def _read_jsonl(path: str, f):
-    """BigQuery export rows, one file each; the repository's license is the row's own."""
-    name = path.rsplit("/", 1)[-1]
-    for n, line in enumerate(read_lines(open_decompressed(path, f)), 1):
-        if isinstance(line, Oversized):
-            yield reject(make_doc("github", f"{name}:{n}", "", path, bytes=line.size), "too_large")
-            continue
-        raw = line.decode("utf-8", errors="replace")
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-            repo, file_path, text = row.get("repo_name") or row["repo"], row["path"], row["content"]
-            if not all(isinstance(v, str) for v in (repo, file_path)) or not isinstance(text, (str, type(None))):
-                raise TypeError("repo_name, path and content must be strings")
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            yield reject(make_doc("github", f"{name}:{n}", raw[:100_000], path, error=str(e)), "bad_json")
-            continue
-        ref = (row.get("ref") or "HEAD").removeprefix("refs/heads/")
-        doc = make_doc("github", f"{repo}/{file_path}", text or "", f"https://github.com/{repo}/blob/{ref}/{file_path}",
-                       repo=repo, path=file_path, extension=posixpath.splitext(file_path)[1].lower())
-        license = github.normalize_spdx(row["license"]) if row.get("license") else "none"
-        doc = with_meta(doc, license=github.file_license(license, text or ""))
-        if row.get("binary") or text is None or "\0" in text:
-            yield reject(doc, "binary")
-        elif _leaves(file_path):
-            yield reject(doc, "bad_path")
-        else:
-            yield doc
-
-
-def _read_repo(repo: str, members):
-    """One document per file, all carrying the repository's license; each member yields a document or a reject."""
-    held, held_bytes, license_files, seen = [], 0, [], set()
-    try:
-        for n, (name, regular, size, read_member) in enumerate(members):
-            path = _repo_path(name)
-            native = f"{repo}/{path or name}"
-            duplicate = native in seen
-            native = f"{native}#{n}" if duplicate else native
-            seen.add(native)
-            doc = make_doc("github", native, "", f"https://github.com/{repo}/blob/HEAD/{path or name}",
-                           repo=repo, path=path or name, extension=posixpath.splitext(path or "")[1].lower())
-            if path is None:
-                reason = "bad_path"
-            elif duplicate:
-                reason = "duplicate_path"
-            elif not regular:
-                reason = "not_file"
-            elif size > MAX_FILE_BYTES:
-                reason = "too_large"
-            elif held_bytes + size > REPO_BUFFER_BYTES:
-                reason = "repo_too_large"
-            else:
-                data = read_member()  # bounded: a zip may understate a member's size
-                text = _decode(data)
-                reason = "too_large" if len(data) > MAX_FILE_BYTES else "binary" if text is None else None
-            if reason:
-                yield reject(doc, reason)
-                continue
-            held_bytes += len(data)
-            doc = {**doc, "text": text}
-            if github.is_license_file(path):
-                license_files.append(doc)
-            else:
-                held.append(doc)
-    except Exception:
-        for doc in held + license_files:  # a damaged archive loses nothing silently
-            yield reject(doc, "bad_archive")
-        raise
-    license = github.repo_license({get_meta(d)["path"]: d["text"] for d in license_files})
-    for doc in held:
-        yield with_meta(doc, license=github.file_license(license, doc["text"]))
-    for doc in license_files:  # read for the decision, not training text
-        yield reject(with_meta(doc, license=license), "license_file")
+        return repos.read_checkout(path, _folder_members(path))
+    return repos.read(path, f, limits)
 
 
 def make_curator(params: github.GithubParams):

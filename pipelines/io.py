@@ -3,17 +3,12 @@ deterministic, atomic Parquet shards. Everything goes through Beam's filesystems
 local, gs:// or s3://, and only ParDo and GroupByKey are used, so every runner can run it."""
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import heapq
-import io
 import re
 import sys
-import threading
 import traceback
 import uuid
-from dataclasses import dataclass
 
 import apache_beam as beam
 import pyarrow as pa
@@ -21,98 +16,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, reject
-from llama_data.config import check
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one input may cost a reader, whatever its bytes: the `limits:` section of configs/curation.yaml.
-    A compressed file stops being read past `max_decompressed_bytes` (a bomb; the documents before it are kept),
-    and one document or record longer than `max_document_bytes` is dropped `too_large` without being held."""
-    max_decompressed_bytes: int = 128 << 30  # the largest real input, enwiki in one .bz2, is ~100 GB
-    max_document_bytes: int = 64 << 20
-
-    def __post_init__(self):
-        check(self.max_decompressed_bytes >= 1, "max_decompressed_bytes", "must be at least 1")
-        check(self.max_document_bytes >= 1, "max_document_bytes", "must be at least 1")
-
-
-class DecompressionLimit(Exception):
-    """A file decompressed past `Limits.max_decompressed_bytes`; ReadFiles counts it under `reason`."""
-    reason = "decompression_limit"
-
-
-_reading = threading.local()
-
-
-def limits() -> Limits:
-    """The limits of the job whose reader runs in this thread (ReadFiles sets them; the defaults elsewhere)."""
-    return getattr(_reading, "limits", None) or Limits()
-
-
-class _Limited(io.RawIOBase):
-    def __init__(self, stream, max_bytes: int):
-        self.stream, self.max_bytes, self.total = stream, max_bytes, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        data = self.stream.read1(len(b))  # what one step of decompression gives: a later failure loses none of it
-        n = len(data)
-        b[:n] = data
-        self.total += n
-        if self.total > self.max_bytes:
-            raise DecompressionLimit(f"more than {self.max_bytes:,} bytes after decompression")
-        return n
-
-
-def limited(stream, max_bytes: int) -> io.BufferedReader:
-    """`stream` (a decompressing one) as a buffered stream that raises DecompressionLimit past `max_bytes`."""
-    return io.BufferedReader(_Limited(stream, max_bytes), 1 << 16)
-
-
-def open_decompressed(path: str, raw) -> io.BufferedReader:
-    """The bytes of a file, gunzipped or bunzipped by its name's suffix and bounded by
-    `limits().max_decompressed_bytes`; a plain file is returned as it is (its size is the reader's own bound)."""
-    if path.endswith((".gz", ".tgz")):
-        return limited(gzip.GzipFile(fileobj=raw), limits().max_decompressed_bytes)
-    if path.endswith(".bz2"):
-        return limited(bz2.BZ2File(raw), limits().max_decompressed_bytes)
-    return raw
-
-
-def check_tar_end(tar) -> None:
-    """Raise tarfile.ReadError unless a streamed tar really ended: `tarfile` stops at the first header it cannot
-    read as if the archive ended there, so what follows must be zero padding; reading it to the end also checks
-    a compressed stream's own end (a gzip CRC, a cut-off file)."""
-    import tarfile
-
-    while block := tar.fileobj.read(1 << 20):
-        if block.strip(b"\0"):
-            raise tarfile.ReadError("damaged archive: data after the last readable member")
-
-
-@dataclass(frozen=True)
-class Oversized:
-    """A line longer than the document limit, skipped: its first bytes and its length."""
-    head: bytes
-    size: int
-
-
-def read_lines(stream, max_bytes: int | None = None):
-    """The lines of a binary stream, each a `bytes` with its line end, or an `Oversized` for a line longer than
-    `max_bytes` (default: `limits().max_document_bytes`), which is read past in chunks and never held whole."""
-    max_bytes = max_bytes or limits().max_document_bytes
-    while line := stream.readline(max_bytes + 1):
-        if len(line) <= max_bytes or line.endswith(b"\n"):
-            yield line
-            continue
-        size = len(line)
-        while (more := stream.readline(1 << 20)) and not more.endswith(b"\n"):
-            size += len(more)
-        yield Oversized(line[:100_000], size + len(more))
+from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, id_bits, to_row
+from readers.limits import DecompressionLimit, Limits
 
 
 def expand_input(path_or_glob: str) -> list[str]:
@@ -141,6 +46,12 @@ def folder_units(input_path: str, paths: list[str]) -> list[str]:
     return sorted(units)
 
 
+def read_head(path: str, max_bytes: int) -> bytes:
+    """The first `max_bytes` of a file (a reader's bound on a file of a folder unit)."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        return f.read(max_bytes)
+
+
 def _is_dir(path: str) -> bool:
     if "://" in path:
         return path.endswith("/")
@@ -155,7 +66,7 @@ def _hidden(path: str, root: str) -> bool:
 
 
 class ReadFiles(beam.DoFn):
-    """Runs a source's reader over one file, under the job's `Limits`. A file that fails part way keeps the
+    """Runs a source's reader over one file, passing it the job's `Limits`. A file that fails part way keeps the
     documents read before the failure and adds one reject for the file, reason `read_error` (or
     `decompression_limit`); a file that holds no document at all
     (empty, or only non-document records) adds one reject `no_documents`. So no input file goes unaccounted."""
@@ -168,12 +79,12 @@ class ReadFiles(beam.DoFn):
         self.done = 0
 
     def process(self, path: str):
-        records, _reading.limits = 0, self.limits
+        records = 0
         try:
             with contextlib.ExitStack() as stack:  # a folder unit (path ending in "/") is read without a stream
                 f = None if path.endswith("/") else stack.enter_context(
                     FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
-                for records, row in enumerate(self.reader(path, f), 1):
+                for records, row in enumerate(self.reader(path, f, self.limits), 1):
                     yield row
         except DecompressionLimit as e:
             yield self._file_reject(path, e.reason, _error_meta(e))
@@ -181,22 +92,19 @@ class ReadFiles(beam.DoFn):
             yield self._file_reject(path, "read_error", _error_meta(e))
         else:
             if records == 0:
-                yield self._file_reject(path, "no_documents", "{}")
-        finally:
-            _reading.limits = None  # this job's limits never leak into a later reader in the same thread
+                yield self._file_reject(path, "no_documents", {})
         self.done += 1
         if self.done % max(1, self.total_files // 10) == 0 or self.done == self.total_files:
             print(f"[{self.source_name}] read {self.done}/{self.total_files} files, last {path} ({records:,} records)",
                   file=sys.stderr, flush=True)
 
-    def _file_reject(self, path: str, reason: str, meta: str) -> dict:
+    def _file_reject(self, path: str, reason: str, meta: dict) -> dict:
         return {"id": doc_id(self.source_name, f"{path}#{reason}"), "source": self.source_name, "text": "",
                 "url": path, "meta": meta, "reason": reason}
 
 
-def _error_meta(e: Exception) -> str:
-    import json
-    return json.dumps({"error": f"{type(e).__name__}: {e}", "where": traceback.format_exc(limit=-1).strip()})
+def _error_meta(e: Exception) -> dict:
+    return {"error": f"{type(e).__name__}: {e}", "where": traceback.format_exc(limit=-1).strip()}
 
 
 def safe_reason(reason: str) -> str:
@@ -205,7 +113,7 @@ def safe_reason(reason: str) -> str:
 
 
 def shard_of(row_id: str, num_shards: int) -> int:
-    return int(row_id[:8], 16) % num_shards
+    return id_bits(row_id) % num_shards
 
 
 KEPT = "kept"  # the outcome of a row without a `reason`
@@ -216,8 +124,8 @@ ROW_GROUP_ROWS, ROW_GROUP_BYTES = 2_000, 16 << 20  # a Parquet row group ends at
 
 
 def _order(row: dict):
-    """Rows are written in id order; ties (the same id read twice) are broken by everything else, so the order
-    never depends on how the runner bundled the rows."""
+    """Stored rows (`to_row`) are written in id order; ties (the same id read twice) are broken by everything
+    else, so the order never depends on how the runner bundled the rows."""
     return row["id"], row["meta"], row["text"], row["url"], row["source"], row.get("reason", "")
 
 
@@ -268,11 +176,12 @@ def _system_allocator() -> None:
 
 class Spill(beam.DoFn):
     """Parks rows in temporary files instead of memory until a later step wants them: rows -> (key_of(row),
-    spill file), each spill file holding rows of one key, sorted (read them with `spilled_rows`). A bundle holds
-    about SPILL_BYTES of rows (counted in characters) before it writes them out. Each bundle writes a file per key
-    it saw, so a runner with tiny bundles makes many small files: give it bundles of thousands of rows.
+    spill file), each spill file holding rows of one key as stored (`to_row`: meta as JSON text), sorted (read
+    them with `spilled_rows`). A bundle holds about SPILL_BYTES of rows (counted in characters) before it writes
+    them out. Each bundle writes a file per key it saw, so a runner with tiny bundles makes many small files:
+    give it bundles of thousands of rows.
     Spill files are left for the job's owner to remove once the job has succeeded
-    (`orchestration.curate.remove_temp`): a retried step must find its inputs again."""
+    (`pipelines.launch.remove_temp`): a retried step must find its inputs again."""
 
     def __init__(self, key_of, temp_dir: str):
         self.key_of, self.temp_dir = key_of, temp_dir
@@ -284,7 +193,7 @@ class Spill(beam.DoFn):
         self.buffers, self.held = {}, 0
 
     def process(self, row):
-        key = self.key_of(row)
+        key, row = self.key_of(row), to_row(row)
         if key not in self.buffers:
             self.buffers[key] = path, _ = _spill_path(self.temp_dir), []
             yield key, path  # written by the end of this bundle; read only after a GroupByKey, so in time
@@ -320,7 +229,7 @@ def _write_spill(path: str, rows) -> None:
 
 
 def spilled_rows(path: str):
-    """The rows of a spill file, in order, a batch at a time."""
+    """The rows of a spill file, in order, a batch at a time, as stored (`from_row` parses their meta)."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         for batch in pa.ipc.open_stream(f):
             yield from batch.to_pylist()

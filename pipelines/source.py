@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Iterator, Optional
 
 from curation.text import content_hash
+from readers.limits import Limits
 
-# read(path, raw_binary_stream) yields documents (curation.schema.make_doc) or rejects (with a reason);
-# the stream is None where the path is a folder unit (see `units`).
-Reader = Callable[[str, Optional[BinaryIO]], Iterator[dict]]
+# read(path, raw_binary_stream, limits) yields documents (curation.schema.make_doc) or rejects (with a reason),
+# the byte formats parsed by readers/ under the job's limits; the stream is None where the path is a folder unit
+# (see `units`).
+Reader = Callable[[str, Optional[BinaryIO], Limits], Iterator[dict]]
 # make_curator(params) is called once per worker (it may load models) and returns doc -> doc or reject.
 CuratorFactory = Callable[[Any], Callable[[dict], dict]]
 

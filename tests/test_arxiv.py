@@ -7,7 +7,7 @@ import tarfile
 import pyarrow.parquet as pq
 import pytest
 
-from curation.schema import doc_id, get_meta
+from curation.schema import doc_id, from_row
 from curation.sources.arxiv import Macro, clean_tex, expand_macros, extract_macros, flatten, main_file, remove_comments
 from orchestration.curate import run_curation
 from conftest import SAMPLES as SAMPLES_ROOT
@@ -109,10 +109,10 @@ def test_curates_real_eprints(run):
     stats, out = run
     assert (stats["files"], stats["read"], stats["kept"]) == (6, 6, 2)
     assert stats["dropped"] == {"too_short": 1, "no_tex": 1, "bad_archive": 2}
-    kept = {r["id"]: r for r in pq.read_table(out / "curated" / "arxiv").to_pylist()}
+    kept = {r["id"]: r for r in map(from_row, pq.read_table(out / "curated" / "arxiv").to_pylist())}
 
     s2orc = kept[doc_id("arxiv", "1911.02782")]
-    assert get_meta(s2orc) == {"arxiv_id": "1911.02782", "main_file": "main.tex"}
+    assert s2orc["meta"] == {"arxiv_id": "1911.02782", "main_file": "main.tex"}
     assert s2orc["url"] == "https://arxiv.org/abs/1911.02782"
     text = s2orc["text"]
     assert text.startswith("\\begin{abstract}\nWe introduce \\textsc{S2ORC}\\xspace,\\footnote{")
@@ -122,16 +122,16 @@ def test_curates_real_eprints(run):
         assert gone not in text.replace("\\%", "")
 
     scifact = kept[doc_id("arxiv", "2004.14974")]
-    assert get_meta(scifact)["main_file"] == "emnlp2020.tex"
+    assert scifact["meta"]["main_file"] == "emnlp2020.tex"
     text = scifact["text"]
     assert text.startswith("\\begin{abstract}\n\nWe introduce scientific claim verification")
     assert "\\section{Introduction} \\label{sec:introduction}" in text
     assert "\\textsc{SciFact}\\xspace" in text and "\\ours" not in text
     assert "\\input" not in text and "Model implementation details" not in text
 
-    rejected = {r["id"]: r for r in pq.read_table(out / "rejects" / "arxiv").to_pylist()}
+    rejected = {r["id"]: r for r in map(from_row, pq.read_table(out / "rejects" / "arxiv").to_pylist())}
     assert rejected[doc_id("arxiv", "2101.00002")]["reason"] == "no_tex"
-    assert get_meta(rejected[doc_id("arxiv", "2101.00002")])["tex_files"] == ["notes.tex"]
+    assert rejected[doc_id("arxiv", "2101.00002")]["meta"]["tex_files"] == ["notes.tex"]
     assert rejected[doc_id("arxiv", "2101.00001")]["reason"] == "too_short"
     assert {rejected[doc_id("arxiv", i)]["reason"] for i in ("2101.00003", "2101.00004")} == {"bad_archive"}
 
@@ -139,9 +139,9 @@ def test_curates_real_eprints(run):
 def test_runs_on_the_sample_folder_where_an_extracted_eprint_is_one_paper(tmp_path, samples_dir):
     stats = run_curation("arxiv", str(samples_dir / "arxiv"), tmp_path)
     assert (stats["files"], stats["read"], stats["kept"], stats["dropped"]) == (2, 2, 2, {})
-    kept = {r["id"]: r for r in pq.read_table(tmp_path / "curated" / "arxiv").to_pylist()}
+    kept = {r["id"]: r for r in map(from_row, pq.read_table(tmp_path / "curated" / "arxiv").to_pylist())}
     scifact = kept[doc_id("arxiv", "2004.14974")]  # the folder `2004.14974_tex_only/` is named by its id
-    assert get_meta(scifact) == {"arxiv_id": "2004.14974", "main_file": "emnlp2020.tex"}
+    assert scifact["meta"] == {"arxiv_id": "2004.14974", "main_file": "emnlp2020.tex"}
     commands = (samples_dir / "arxiv" / "2004.14974_tex_only" / "commands.tex").read_text()
     _, user_macros = extract_macros(remove_comments(commands))
     assert len(user_macros) > 100 and {"dw", "kyle", "todoit", "ours"} <= set(user_macros)
@@ -161,7 +161,7 @@ def test_a_folder_eprint_with_argument_macros_and_a_references_section(tmp_path)
     (paper / "._main.tex").write_text("\\documentclass{article} AppleDouble junk")  # hidden: not listed
     stats = run_curation("arxiv", str(tmp_path / "in"), tmp_path / "run")
     assert (stats["files"], stats["kept"]) == (1, 1)
-    [row] = pq.read_table(tmp_path / "run" / "curated" / "arxiv").to_pylist()
+    [row] = map(from_row, pq.read_table(tmp_path / "run" / "curated" / "arxiv").to_pylist())
     assert row["id"] == doc_id("arxiv", "2101.00005v2")
     assert row["text"].startswith("\\section{Results} \n\\textsc{Big} shows a gain of 12\\% on X and a gain of 3 points on Y.")
     assert "References" not in row["text"] and "A. Author" not in row["text"] and "%" not in row["text"].replace("\\%", "")

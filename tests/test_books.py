@@ -1,7 +1,8 @@
 import pyarrow.parquet as pq
 
-from curation.schema import doc_id, get_meta, make_doc
+from curation.schema import doc_id, from_row, make_doc
 from curation.sources.books import BooksParams, curate, decode, strip_gutenberg
+from curation.text import looks_binary
 from orchestration.curate import run_curation
 
 NEW_STYLE = """The Project Gutenberg eBook of A Tale
@@ -85,7 +86,7 @@ def test_curate_drops_short_books():
 
 
 def _rows(path):
-    return pq.read_table(path).to_pylist()
+    return [from_row(r) for r in pq.read_table(path).to_pylist()]
 
 
 def test_curates_real_gutenberg_books(tmp_path, samples_dir):
@@ -107,19 +108,27 @@ def test_curates_real_gutenberg_books(tmp_path, samples_dir):
     lines = holmes["text"].split("\n")
     assert lines[0] == "The Adventures of Sherlock Holmes"
     assert lines[-1] == "Walsall, where I believe that she has met with considerable success."
-    assert get_meta(holmes) == {"title": "The Adventures of Sherlock Holmes", "author": "Arthur Conan Doyle",
+    assert holmes["meta"] == {"title": "The Adventures of Sherlock Holmes", "author": "Arthur Conan Doyle",
                                 "language": "English", "encoding": "utf-8"}
     wallpaper = kept[doc_id("books", "1952-0_the_yellow_wallpaper.txt")]
     lines = wallpaper["text"].split("\n")
     assert lines[0] == "THE YELLOW WALLPAPER"
     assert lines[-1] == "by the wall, so that I had to creep over him every time!"
-    assert get_meta(wallpaper)["title"] == "The Yellow Wallpaper"
+    assert wallpaper["meta"]["title"] == "The Yellow Wallpaper"
     proust = kept[doc_id("books", "pg15288_sodome_et_gomorrhe_v1_fr.txt")]
     assert proust["text"].startswith("_A LA RECHERCHE DU TEMPS PERDU_\n\n  DU CÔTÉ DE CHEZ SWANN")
     assert proust["text"].endswith("\n\nFIN DU VOL. I")
-    assert get_meta(proust)["language"] == "French"
+    assert proust["meta"]["language"] == "French"
     for book in (holmes, wallpaper, proust):
         assert not any(s in book["text"] for s in ("Gutenberg", "\r", "\ufeff", "Produced by"))
     books3 = kept[doc_id("books", "books3_novel.txt")]
     assert books3["text"].startswith("Chapter One\n\nThe café was quiet.")
-    assert get_meta(books3) == {"encoding": "latin-1"}
+    assert books3["meta"] == {"encoding": "latin-1"}
+
+
+def test_binary_is_told_by_a_nul_or_by_control_bytes_beyond_a_share():
+    text = b"a line\tof text\r\n\f" * 100  # 1,700 bytes: tab, line ends and form feed are text
+    assert not looks_binary(text, max_control_share=0.01)
+    assert looks_binary(text + b"\0", max_control_share=0.01)
+    assert looks_binary(text + b"\x7f" * 30, max_control_share=0.01)  # DEL is a control byte
+    assert not looks_binary(text + b"\x7f" * 30, max_control_share=0.1)

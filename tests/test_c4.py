@@ -6,7 +6,7 @@ import zlib
 import pyarrow.parquet as pq
 from click.testing import CliRunner
 
-from curation.schema import doc_id, get_meta
+from curation.schema import doc_id, from_row
 from curation.sources.c4 import C4Params, clean_page
 from orchestration.curate import curate, run_curation
 
@@ -37,7 +37,7 @@ def test_page_problems_in_c4_order():
 
 
 def _rows(path):
-    return pq.read_table(path).to_pylist()
+    return [from_row(r) for r in pq.read_table(path).to_pylist()]
 
 
 def test_curates_real_c4_samples(tmp_path, samples_dir):
@@ -47,7 +47,7 @@ def test_curates_real_c4_samples(tmp_path, samples_dir):
     kept = _rows(tmp_path / "curated/c4/part-00000-of-00001.parquet")
     assert [r["id"] for r in kept] == sorted(r["id"] for r in kept)
     assert doc_id("c4", "c4-sample.01.json.gz:1") in {r["id"] for r in kept}
-    assert all(get_meta(r)["language"] == "en" and r["url"].startswith("http") for r in kept)
+    assert all(r["meta"]["language"] == "en" and r["url"].startswith("http") for r in kept)
     rejected = _rows(tmp_path / "rejects/c4/too_few_sentences/part-00000-of-00001.parquet")
     assert "https://www.acupuncturemedia.com/webinars/" in {r["url"] for r in rejected}
     assert {r["reason"] for r in rejected} == {"too_few_sentences"}
@@ -75,9 +75,9 @@ def test_damaged_input_is_counted_and_intact_records_kept(tmp_path):
     dup = _rows(tmp_path / "run/rejects/c4/duplicate/part-00000-of-00001.parquet")
     first, second = doc_id("c4", "part-0.json.gz:1"), doc_id("c4", "part-0.json.gz:5")
     kept_id, dup_id = sorted([first, second])
-    assert any(r["id"] == dup_id and get_meta(r)["duplicate_of"] == kept_id for r in dup)
+    assert any(r["id"] == dup_id and r["meta"]["duplicate_of"] == kept_id for r in dup)
     err = _rows(tmp_path / "run/rejects/c4/read_error/part-00000-of-00001.parquet")
-    assert err[0]["url"].endswith("part-1.json.gz") and "EOFError" in get_meta(err[0])["error"]
+    assert err[0]["url"].endswith("part-1.json.gz") and "EOFError" in err[0]["meta"]["error"]
 
 
 def test_rerun_gives_identical_bytes(tmp_path, samples_dir):

@@ -4,10 +4,12 @@ import pyarrow.parquet as pq
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
-from curation.schema import doc_id, get_meta, make_doc
+from curation.schema import doc_id, from_row, make_doc
 from curation.sources.commoncrawl import curate, decode_html, html_to_text, parse_content_type
 from orchestration.curate import run_curation
-from pipelines.commoncrawl import CommonCrawlParams, _headers, read
+from pipelines.commoncrawl import CommonCrawlParams
+from readers.limits import Limits
+from readers.warc import _headers, read
 
 NO_MODELS = "commoncrawl:\n  perplexity_models: null\n  classifier_model: null\n"
 
@@ -53,16 +55,16 @@ def test_curate_drops_empty_short_foreign_tail_and_unlike_reference_pages_with_a
     emptied = make_doc("commoncrawl", "x", "", lines_removed=4)  # all of it was boilerplate
     assert curate(emptied, params, en)["reason"] == "too_short"
     french = curate(doc("La rivière traverse la ville."), params, lambda t: ("fr", 0.9))
-    assert french["reason"] == "lang" and get_meta(french) == {"language": "fr", "language_score": 0.9}
+    assert french["reason"] == "lang" and french["meta"] == {"language": "fr", "language_score": 0.9}
     assert curate(doc("An English page, long enough."), params, lambda t: ("en", 0.4))["reason"] == "lang"
     ppl = {"en": (lambda t: 30.0 if "river" in t else 900.0, (100.0, 500.0))}
     tail = curate(doc("Keyword keyword keyword soup."), params, en, ppl)
-    assert tail["reason"] == "perplexity" and get_meta(tail)["bucket"] == "tail" and get_meta(tail)["perplexity"] == 900.0
+    assert tail["reason"] == "perplexity" and tail["meta"]["bucket"] == "tail" and tail["meta"]["perplexity"] == 900.0
     unlike = curate(doc("The river rises in the hills."), params, en, ppl, lambda t: 0.1)
-    assert unlike["reason"] == "classifier" and get_meta(unlike)["wiki_prob"] == 0.1
+    assert unlike["reason"] == "classifier" and unlike["meta"]["wiki_prob"] == 0.1
     kept = curate(doc("The river rises in the hills."), params, en, ppl, lambda t: 0.7)
     assert "reason" not in kept
-    assert get_meta(kept) == {"language": "en", "language_score": 0.9, "perplexity": 30.0, "bucket": "head",
+    assert kept["meta"] == {"language": "en", "language_score": 0.9, "perplexity": 30.0, "bucket": "head",
                               "wiki_prob": 0.7}
 
 
@@ -113,19 +115,19 @@ def test_reader_reads_every_page_record_and_gives_reasons():
         ("metadata", "http://a.example/", None, "application/warc-fields", b"fetchTimeMs: 5\r\n"),
         ("revisit", "http://a.example/again", None, None, b"sha1:KZDSZYZ7BD64SAYFKGMBKGJCGTOYU3GS"),
     ], gzip=False)
-    docs = list(read("plain.warc", io.BytesIO(data)))
+    docs = list(read("plain.warc", io.BytesIO(data), Limits()))
     assert [d.get("reason") for d in docs] == [None, "http_status", "not_html", "revisit"]
     page = docs[0]
-    meta = get_meta(page)
+    meta = page["meta"]
     assert page["text"] == "Café “quoted” – costs €5." and page["url"] == "http://a.example/"
     assert meta["encoding"] == "cp1252" and meta["content_type"] == "text/html; charset=windows-1252"
     assert meta["record_id"].startswith("<urn:uuid:") and meta["digest"].startswith("sha1:") and meta["warc_date"]
     assert page["id"] == doc_id("commoncrawl", meta["record_id"])
-    assert get_meta(docs[1])["http_status"] == "404" and docs[1]["text"] == ""
+    assert docs[1]["meta"]["http_status"] == "404" and docs[1]["text"] == ""
 
 
 def _rows(path):
-    return pq.read_table(path).to_pylist()
+    return [from_row(r) for r in pq.read_table(path).to_pylist()]
 
 
 def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
@@ -139,21 +141,21 @@ def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
     kept = _rows(tmp_path / "curated/commoncrawl/part-00000-of-00001.parquet")
     by_url = {r["url"]: r for r in kept}
     assert sum(url.startswith("https://creativecommons.org/") for url in by_url) == 4
-    assert all(get_meta(r)["language"] == "en" and get_meta(r)["language_score"] >= 0.5 for r in kept)
+    assert all(r["meta"]["language"] == "en" and r["meta"]["language_score"] >= 0.5 for r in kept)
     mission = by_url["https://creativecommons.org/mission/"]
     assert mission["text"].startswith("Who We Are\n\nCreative Commons (CC) is an international nonprofit")
-    assert get_meta(mission)["record_id"] == "<urn:uuid:3999732B-E27A-4CC9-9967-1E9DDB83E7FB>"
+    assert mission["meta"]["record_id"] == "<urn:uuid:3999732B-E27A-4CC9-9967-1E9DDB83E7FB>"
     assert mission["id"] == doc_id("commoncrawl", "<urn:uuid:3999732B-E27A-4CC9-9967-1E9DDB83E7FB>")
 
     lang = _rows(tmp_path / "rejects/commoncrawl/lang/part-00000-of-00001.parquet")
-    by_url = {r["url"]: get_meta(r) for r in lang}
+    by_url = {r["url"]: r["meta"] for r in lang}
     assert by_url["http://01spb.ru/company/"]["language"] == "ru"
     assert by_url["http://01spb.ru/company/"]["encoding"] == "cp1251"  # from the HTTP header
     assert by_url["http://041696.com/15477/list_6_4.html"]["language"] == "zh"
     assert by_url["http://041696.com/15477/list_6_4.html"]["encoding"] == "gbk"  # from its <meta>
     escopete = [r for r in lang if r["url"] == "https://an.wikipedia.org/wiki/Escopete"]  # Aragonese
-    assert sorted(get_meta(r)["content_type"] for r in escopete) == ["text/html; charset=UTF-8", "text/plain"]
-    wet = next(r for r in escopete if get_meta(r)["content_type"] == "text/plain")
+    assert sorted(r["meta"]["content_type"] for r in escopete) == ["text/html; charset=UTF-8", "text/plain"]
+    wet = next(r for r in escopete if r["meta"]["content_type"] == "text/plain")
     assert wet["text"].startswith("Escopete - Biquipedia, a enciclopedia libre")
     # allenai.org was fetched three times: no exact dedup here (CCNet has none); with line dedup off all are kept,
     allenai = [r for r in kept if r["url"] == "https://allenai.org/"]
@@ -163,7 +165,7 @@ def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
     stats = run_curation("commoncrawl", str(samples_dir / "commoncrawl_w*" / "*.gz"), tmp_path, tmp_path / "cc.yaml")
     short = _rows(tmp_path / "rejects/commoncrawl/too_short/part-00000-of-00001.parquet")
     emptied = [r for r in short if r["url"] == "https://allenai.org/"]
-    assert len(emptied) == 3 and all(r["text"] == "" and get_meta(r)["lines_removed"] == 29 for r in emptied)
+    assert len(emptied) == 3 and all(r["text"] == "" and r["meta"]["lines_removed"] == 29 for r in emptied)
     kept = _rows(tmp_path / "curated/commoncrawl/part-00000-of-00001.parquet")
     assert "https://allenai.org/" not in {r["url"] for r in kept}
     assert not (tmp_path / ".tmp").exists()  # the pages parked between passes and the writer's spills are gone

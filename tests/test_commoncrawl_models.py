@@ -12,10 +12,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from curation.perplexity import bucket, cutoffs, estimate, write_arpa
-from curation.quality import RefClassifier, ref_urls, url_key
-from curation.schema import get_meta
+from curation.quality import RefClassifier, ref_urls
+from curation.schema import from_row
+from curation.urls import reference_key
 from orchestration.cli import main
-from orchestration.samples import make_samples
+from samples.make import make_samples
 
 WORDS = "the river rises in the hills and flows to the sea past old towns where boats carry goods".split()
 
@@ -55,7 +56,7 @@ def test_ref_urls_and_their_keys():
     wikitext = ("Text.<ref>{{cite web |url=https://www.Example.org/a/ |title=A}}</ref> more "
                 '<ref name="b">[http://b.example/page?id=3#top B page].</ref><ref name="b" /> [http://not.cited/ x]')
     assert ref_urls(wikitext) == {"https://www.Example.org/a/", "http://b.example/page?id=3#top"}
-    assert url_key("https://www.Example.org/a/") == url_key("http://example.org/a") == "example.org/a"
+    assert reference_key("https://www.Example.org/a/") == reference_key("http://example.org/a") == "example.org/a"
 
 
 SCIENCE = ("study measured samples laboratory results published journal researchers university data analysis "
@@ -116,9 +117,9 @@ def test_generated_corpus_curated_with_every_annotation(tmp_path):
         "--config", config)
     stats = json.loads((tmp_path / "run" / "stats.json").read_text())["commoncrawl"]
     assert stats["kept"] > 0 and stats["dropped"]["perplexity"] > 0 and stats["dropped"]["lang"] > 0
-    for row in pq.read_table(tmp_path / "run" / "curated" / "commoncrawl").to_pylist():
-        meta = get_meta(row)
+    for row in map(from_row, pq.read_table(tmp_path / "run" / "curated" / "commoncrawl").to_pylist()):
+        meta = row["meta"]
         assert meta["language"] == "en" and meta["bucket"] in ("head", "middle") and meta["wiki_prob"] >= 0.25
         assert meta["perplexity"] < cut["middle"] and meta["record_id"] and meta["warc_date"] and meta["digest"]
-    tail = pq.read_table(tmp_path / "run" / "rejects" / "commoncrawl" / "perplexity").to_pylist()
-    assert all(get_meta(r)["bucket"] == "tail" and get_meta(r)["perplexity"] >= cut["middle"] for r in tail)
+    tail = [from_row(r) for r in pq.read_table(tmp_path / "run" / "rejects" / "commoncrawl" / "perplexity").to_pylist()]
+    assert all(r["meta"]["bucket"] == "tail" and r["meta"]["perplexity"] >= cut["middle"] for r in tail)

@@ -8,9 +8,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from curation.linededup import line_hash, normalize_line, remove_lines
-from curation.schema import get_meta
+from curation.schema import from_row
 from orchestration.curate import run_curation
-from pipelines.commoncrawl import MAX_RECORD_BYTES, read
+from readers.limits import Limits
+from readers.warc import MAX_RECORD_BYTES, read
 
 NO_MODELS = "commoncrawl:\n  perplexity_models: null\n  classifier_model: null\n  min_chars: 100\n"
 PROSE = ("The river rises in the hills above the old town and flows west for many miles. Boats carried wool and "
@@ -65,16 +66,16 @@ def test_every_kind_of_damage_is_counted_and_the_intact_records_are_read(tmp_pat
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         with open(tmp_path / name, "rb") as f:
-            got[name] = list(read(str(tmp_path / name), f))
+            got[name] = list(read(str(tmp_path / name), f, Limits()))
     assert reasons(got["truncated.warc.gz"]) == [None, "truncated"]
     assert reasons(got["corrupt_middle.warc.gz"]) == [None, "corrupt_gzip", None]
     lost = got["corrupt_middle.warc.gz"][1]  # its header was in the corrupt bytes: the file and offset say where
-    assert lost["url"] == str(tmp_path / "corrupt_middle.warc.gz") and get_meta(lost)["offset"] > 0
+    assert lost["url"] == str(tmp_path / "corrupt_middle.warc.gz") and lost["meta"]["offset"] > 0
     assert got["corrupt_middle.warc.gz"][2]["url"] == "http://ok.example/2"
     assert reasons(got["not_gzip.warc.gz"]) == ["not_warc"] and reasons(got["empty.warc.gz"]) == ["empty_file"]
     assert reasons(got["plain.warc"]) == [None]
     latin, binary, junk = got["encodings.warc.gz"]
-    assert "reason" not in latin and latin["text"].endswith("Café") and get_meta(latin)["encoding"] == "cp1252"
+    assert "reason" not in latin and latin["text"].endswith("Café") and latin["meta"]["encoding"] == "cp1252"
     assert (binary["reason"], junk["reason"]) == ("binary", "bad_encoding")
     huge, after = got["huge.warc.gz"]
     assert huge["reason"] == "too_large" and huge["url"] == "http://huge.example/" and "reason" not in after
@@ -98,17 +99,17 @@ def test_boilerplate_shared_by_pages_is_removed_from_all_and_german_is_dropped(t
     (tmp_path / "cc.yaml").write_text(NO_MODELS)
     stats = run_curation("commoncrawl", str(tmp_path / "*.warc.gz"), tmp_path / "run", tmp_path / "cc.yaml")
     assert stats["dropped"] == {"lang": 1}
-    kept = {r["url"]: r for r in pq.read_table(tmp_path / "run" / "curated" / "commoncrawl").to_pylist()}
+    kept = {r["url"]: r for r in map(from_row, pq.read_table(tmp_path / "run" / "curated" / "commoncrawl").to_pylist())}
     assert sorted(kept) == ["http://news.example/0", "http://news.example/1", "http://news.example/2",
                             "http://one.example/"]
     for i in range(3):
         doc = kept[f"http://news.example/{i}"]
         assert doc["text"] == f"Story {i}: " + (PROSE * (i + 1)).strip()  # nav, footer and the repeat are gone
-        assert get_meta(doc)["lines_removed"] == 3 and get_meta(doc)["language"] == "en"
+        assert doc["meta"]["lines_removed"] == 3 and doc["meta"]["language"] == "en"
     assert kept["http://one.example/"]["text"].endswith("Only here.")  # unique lines stay
-    assert "lines_removed" not in get_meta(kept["http://one.example/"])
-    german = pq.read_table(tmp_path / "run" / "rejects" / "commoncrawl" / "lang").to_pylist()
-    assert [r["url"] for r in german] == ["http://de.example/"] and get_meta(german[0])["language"] == "de"
+    assert "lines_removed" not in kept["http://one.example/"]["meta"]
+    german = [from_row(r) for r in pq.read_table(tmp_path / "run" / "rejects" / "commoncrawl" / "lang").to_pylist()]
+    assert [r["url"] for r in german] == ["http://de.example/"] and german[0]["meta"]["language"] == "de"
 
     (tmp_path / "groups.yaml").write_text(NO_MODELS + "  line_dedup_files: 1\n")  # one file per group
     run_curation("commoncrawl", str(tmp_path / "*.warc.gz"), tmp_path / "run1", tmp_path / "groups.yaml")

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from curation.schema import SOURCES
-from orchestration.samples import make_samples
+from samples.make import make_samples
 from test_tokenizer import train_cli, write_curated
 
 CLI = [sys.executable, "-c", "from orchestration.cli import main; main()"]
@@ -82,6 +82,7 @@ def test_mix_killed_at_random_points_and_rerun_writes_the_same_bytes(tmp_path):
     runs = tmp_path / "run"
     write_curated(runs, {s: 60 for s in SOURCES})
     assert train_cli(runs, "--vocab-size", "400").exit_code == 0
+    assert run(["tokenizer", "encode", "--run", runs])
     config = tmp_path / "mix.yaml"
     config.write_text(yaml.safe_dump({"weights": {"c4": 60, "wikipedia": 30, "books": 10}, "tokens": 30000,
                                       "seq_len": 64, "seed": 0, "shard_rows": 40, "eval_fraction": 0.05}))

@@ -11,12 +11,12 @@ from apache_beam.testing.util import assert_that, equal_to
 from click.testing import CliRunner
 
 from curation.minhash import containment, shingle_set
-from curation.schema import DOC_SCHEMA, doc_id, get_meta, make_doc
+from curation.schema import DOC_SCHEMA, doc_id, from_row, make_doc, to_row
 from orchestration.cli import main
 from orchestration.curate import run_curation
 from orchestration.dedup import run_dedup
-from orchestration.samples import make_samples
 from pipelines.dedup import ConnectedComponents
+from samples.make import make_samples
 
 RNG = random.Random(5)
 VOCAB = [f"w{i}" for i in range(5000)]
@@ -33,11 +33,12 @@ def replace_block(ws: list[str], start: int, count: int) -> list[str]:
 
 def write_docs(folder: Path, docs: list[dict]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(docs, schema=DOC_SCHEMA), folder / "part-00000-of-00001.parquet")
+    pq.write_table(pa.Table.from_pylist(list(map(to_row, docs)), schema=DOC_SCHEMA),
+                   folder / "part-00000-of-00001.parquet")
 
 
 def read_dir(folder: Path) -> list[dict]:
-    return [r for f in sorted(folder.rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+    return [from_row(r) for f in sorted(folder.rglob("*.parquet")) for r in pq.read_table(f).to_pylist()]
 
 
 @pytest.fixture(scope="module")
@@ -91,11 +92,32 @@ def test_dedup_removes_exactly_the_planted_copies_within_and_across_sources(corp
     assert sorted(d["id"] for d in kept) == sorted(set(ids.values()) - set(removed))
     assert {d["source"] for d in read_dir(tmp_path / "out" / "curated" / "c4")} == {"c4"}
     rejects = read_dir(tmp_path / "out" / "rejects")
-    assert {d["id"]: (d["reason"], get_meta(d)["duplicate_of"]) for d in rejects} == removed
+    assert {d["id"]: (d["reason"], d["meta"]["duplicate_of"]) for d in rejects} == removed
     stats = json.loads((tmp_path / "out" / "dedup_stats.json").read_text())
     total = {s: (v["read"], v["kept"]) for s, v in stats["sources"].items()}
     assert sum(r for r, _ in total.values()) == 9 and sum(k for _, k in total.values()) == 9 - len(removed)
     assert stats["near"]["converged"] and stats["near"]["cluster_sizes"] == {"3": 1}
+
+
+def test_dedup_accepts_documents_whose_ids_are_any_strings(tmp_path):
+    """Documents from other tools: ids that are not our 32 hex digits are hashed where a number is needed."""
+    base = words(300)
+    rows = [("doc-1", " ".join(base), "http://a.example/1"),
+            ("doc-2", " ".join(base).upper(), "http://a.example/2"),                 # exact copy of doc-1
+            ("https://x/y", " ".join(words(300)), "https://x.example/y"),
+            ("https://x/z", " ".join(words(300)), "http://X.example/y/"),             # URL copy of https://x/y
+            ("doc-3", " ".join(n := words(300)), "http://n.example/3"),
+            ("\u00e9t\u00e9 #4", " ".join(replace_block(n, 50, 12)), "http://n.example/4")]  # near copy of doc-3
+    docs = [{"id": i, "source": "c4", "text": t, "url": u, "meta": {"from": "elsewhere"}} for i, t, u in rows]
+    write_docs(tmp_path / "run" / "curated" / "c4", docs)
+    run_dedup(str(tmp_path / "run"), tmp_path / "out")
+    kept = read_dir(tmp_path / "out" / "curated")
+    assert sorted(d["id"] for d in kept) == ["doc-1", "doc-3", "https://x/y"]
+    assert kept == sorted((d for d in docs if d["id"] in ("doc-1", "doc-3", "https://x/y")), key=lambda d: d["id"])
+    rejects = {d["id"]: (d["reason"], d["meta"]) for d in read_dir(tmp_path / "out" / "rejects")}
+    assert rejects == {"doc-2": ("exact_duplicate", {"from": "elsewhere", "duplicate_of": "doc-1"}),
+                       "https://x/z": ("url_duplicate", {"from": "elsewhere", "duplicate_of": "https://x/y"}),
+                       "\u00e9t\u00e9 #4": ("near_duplicate", {"from": "elsewhere", "duplicate_of": "doc-3"})}
 
 
 def run_on_dask(run: Path, out: Path) -> None:
@@ -179,9 +201,9 @@ def assert_planted_duplicates_removed(root: Path, manifest: dict, out: Path) -> 
                     expected["curation"][i] = (CURATION_DEDUP[source], first)
                 else:
                     expected["dedup"][i] = ("near_duplicate", first)
-    assert {i: (d["reason"], get_meta(d)["duplicate_of"]) for i, d in curation.items()
+    assert {i: (d["reason"], d["meta"]["duplicate_of"]) for i, d in curation.items()
             if d["reason"] in ("duplicate", "near_duplicate")} == expected["curation"]
-    assert {d["id"]: (d["reason"], get_meta(d)["duplicate_of"]) for d in read_dir(out / "rejects")} == expected["dedup"]
+    assert {d["id"]: (d["reason"], d["meta"]["duplicate_of"]) for d in read_dir(out / "rejects")} == expected["dedup"]
 
 
 def test_generated_corpus_loses_exactly_its_planted_duplicates(generated):
@@ -228,6 +250,6 @@ def test_books_overlap_rule_at_95_85_and_50_percent(tmp_path):
     loser, winner = sorted((by_name["orig.txt"], by_name["at95.txt"]), reverse=True)
     assert kept == set(by_name.values()) - {loser}
     (rejected,) = read_dir(tmp_path / "run" / "rejects" / "books")
-    assert (rejected["id"], rejected["reason"], get_meta(rejected)["duplicate_of"]) == (
+    assert (rejected["id"], rejected["reason"], rejected["meta"]["duplicate_of"]) == (
         loser, "near_duplicate", winner)
     assert stats["dropped"] == {"near_duplicate": 1}

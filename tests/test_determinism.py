@@ -4,7 +4,7 @@ import hashlib
 from pathlib import Path
 
 from orchestration.curate import run_curation
-from orchestration.samples import make_samples
+from samples.make import make_samples
 
 
 def shard_digests(run: Path) -> dict:

@@ -8,12 +8,12 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from curation.schema import DOC_SCHEMA, make_doc
+from curation.schema import DOC_SCHEMA, make_doc, to_row
+from orchestration.tokens_cli import tokenizer
 from pipelines.encode import run_encode
 from test_tokenizer import write_curated
-from tokenizer.cli import tokenizer
-from tokenizer.tokens import is_current, read_part, summarize
-from tokenizer.train import load, model_path
+from tokens.parts import is_current, read_part, summarize
+from tokens.tokenizer import load, model_path
 
 # Texts where encoding line by line could differ from encoding whole: leading/trailing newlines and spaces,
 # empty lines, spaces around newlines, a literal <s>, characters that fall back to bytes.
@@ -25,7 +25,7 @@ EDGE_TEXTS = ["\nstarts with a newline", "ends with newlines\n\n", "", "\n", " a
 def run(tmp_path_factory):
     run = tmp_path_factory.mktemp("run")
     write_curated(run, {"c4": 60, "books": 12, "github": 30})
-    edge = [make_doc("c4", f"edge{i}", t) for i, t in enumerate(EDGE_TEXTS)]
+    edge = [to_row(make_doc("c4", f"edge{i}", t)) for i, t in enumerate(EDGE_TEXTS)]
     pq.write_table(pa.Table.from_pylist(edge, schema=DOC_SCHEMA), run / "curated" / "c4" / "part-00002.parquet")
     weights = run / "mix.yaml"
     weights.write_text("weights: {c4: 1, github: 1, books: 1}\n")
@@ -81,7 +81,7 @@ def test_tokens_are_stale_after_a_new_tokenizer_or_new_curated_data(run, tmp_pat
     assert not is_current(run, ["c4"], model + b"x")
     copy = tmp_path / "run"
     shutil.copytree(run, copy)
-    extra = [make_doc("books", "new", "a new book")]
+    extra = [to_row(make_doc("books", "new", "a new book"))]
     pq.write_table(pa.Table.from_pylist(extra, schema=DOC_SCHEMA), copy / "curated" / "books" / "part-00009.parquet")
     assert is_current(copy, ["c4", "github"], model) and not is_current(copy, ["books"], model)
     manifest = run_encode(copy, ["books"])

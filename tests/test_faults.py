@@ -2,6 +2,7 @@
 every damaged file is counted under its specific reason, the intact files' documents come out exactly as in a
 run without the damage, and the accounting holds: read == kept + dropped, with every dropped document in the
 rejects store under its reason. The table of what is tried is in docs/RELIABILITY.md."""
+import json
 import shutil
 from pathlib import Path
 from random import Random
@@ -10,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from curation.schema import SOURCES, get_meta
+from curation.schema import SOURCES
 from orchestration.curate import run_curation
-from orchestration.samples import make_samples
+from samples.make import make_samples
 import faults
 
 CONFIG = {"limits": faults.LIMITS,
@@ -69,7 +70,8 @@ def test_damage_is_counted_and_intact_documents_are_untouched(corpora, tmp_path,
     for doc_id, (outcome, row) in clean.items():  # the intact files' documents, as without the damage
         now, row_now = damaged[doc_id]
         if now != outcome:  # only a new duplicate of a damaged file's document (the copy with the smaller id)
-            assert outcome == "kept" and now in DUPLICATE and get_meta(row_now)["duplicate_of"] not in clean, doc_id
+            original = json.loads(row_now["meta"]).get("duplicate_of")
+            assert outcome == "kept" and now in DUPLICATE and original not in clean, doc_id
         else:
             assert row_now["text"] == row["text"]
     new = {i: v for i, v in damaged.items() if i not in clean}

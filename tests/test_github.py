@@ -8,11 +8,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from curation.schema import doc_id, get_meta, make_doc
+from curation.schema import doc_id, from_row, make_doc
 from curation.sources.github import (GithubParams, code_problem, curate, detect_license, file_license,
                                      is_license_file, repo_license, spdx_license, strip_license_header)
 from orchestration.curate import run_curation
-from pipelines import github as reader
+from readers import repos as reader
+from readers.limits import Limits
 from conftest import SAMPLES as SAMPLES_ROOT
 
 CLICK_LICENSE = next(f for f in importlib.metadata.files("click") if f.name == "LICENSE.txt").locate()
@@ -139,7 +140,7 @@ def run(tmp_path_factory):
 
 
 def _ids(out, reason):
-    return {r["id"]: get_meta(r) for r in pq.read_table(out / "rejects" / "github" / reason).to_pylist()}
+    return {r["id"]: from_row(r)["meta"] for r in pq.read_table(out / "rejects" / "github" / reason).to_pylist()}
 
 
 def test_curates_repository_archives_by_license(run):
@@ -156,27 +157,27 @@ def test_curates_repository_archives_by_license(run):
     assert sorted(m["license"] for m in licensed.values()) == ["GPL-2.0", "LGPL-2.1", "LGPL-2.1", "none"]
     assert doc_id("github", "pallets/click/../evil.py") in _ids(out, "bad_path")
 
-    kept = {r["id"]: r for r in pq.read_table(out / "curated" / "github").to_pylist()}
+    kept = {r["id"]: r for r in map(from_row, pq.read_table(out / "curated" / "github").to_pylist())}
     core = kept[doc_id("github", "pallets/click/src/click/core.py")]
     assert core["url"] == "https://github.com/pallets/click/blob/HEAD/src/click/core.py"
-    assert get_meta(core) == {"repo": "pallets/click", "path": "src/click/core.py", "license": "BSD-3-Clause",
+    assert core["meta"] == {"repo": "pallets/click", "path": "src/click/core.py", "license": "BSD-3-Clause",
                               "extension": ".py"}
     assert core["text"] == (CLICK_SOURCES[0].parent / "core.py").read_text()
     index = kept[doc_id("github", "caspia/seekoff/index.js")]
     assert index["text"] == "const seekoff = require('./seekoff');\nmodule.exports = seekoff;\n"
-    assert get_meta(index)["license"] == "MIT"
+    assert index["meta"]["license"] == "MIT"
     vendored = kept[doc_id("github", "nobody/vendored/vendor/fast.c")]
-    assert (vendored["text"], get_meta(vendored)["license"]) == ("int fast(void) { return 1; }\n", "MIT")
+    assert (vendored["text"], vendored["meta"]["license"]) == ("int fast(void) { return 1; }\n", "MIT")
 
 
 def test_reader_bounds_what_it_holds_and_keeps_nothing_back_from_a_damaged_archive(tmp_path, monkeypatch):
     archive = tmp_path / "o__r.tar.gz"
     _tar(archive, "r-abc", {"a.py": b"a = 1\n" * 10, "b.py": b"b = 2\n" * 10, "LICENSE": b"MIT"})
     monkeypatch.setattr(reader, "REPO_BUFFER_BYTES", 80)
-    rows = list(reader.read(str(archive), archive.open("rb")))
-    assert [(get_meta(r)["path"], r.get("reason")) for r in rows] == [
+    rows = list(reader.read(str(archive), archive.open("rb"), Limits()))
+    assert [(r["meta"]["path"], r.get("reason")) for r in rows] == [
         ("b.py", "repo_too_large"), ("a.py", None), ("LICENSE", "license_file")]
-    assert get_meta(rows[1])["license"] == "unknown"
+    assert rows[1]["meta"]["license"] == "unknown"
 
     monkeypatch.undo()
     noise = "".join(hashlib.sha256(str(i).encode()).hexdigest() + "\n" for i in range(2000)).encode()
@@ -185,9 +186,9 @@ def test_reader_bounds_what_it_holds_and_keeps_nothing_back_from_a_damaged_archi
     truncated.write_bytes(archive.read_bytes()[:len(archive.read_bytes()) // 2])
     rows = []
     with pytest.raises((EOFError, tarfile.TarError, OSError)):
-        for row in reader.read(str(truncated), truncated.open("rb")):
+        for row in reader.read(str(truncated), truncated.open("rb"), Limits()):
             rows.append(row)
-    assert [(get_meta(r)["path"], r["reason"]) for r in rows] == [("a.py", "bad_archive")]
+    assert [(r["meta"]["path"], r["reason"]) for r in rows] == [("a.py", "bad_archive")]
 
 
 def test_license_names_are_normalised_to_spdx():
@@ -237,14 +238,14 @@ def test_curates_a_directory_of_checkouts_and_bigquery_rows(run_folders):
     assert stats["read"] == stats["kept"] + sum(stats["dropped"].values())
     assert stats["dropped"] == {"license": 3, "license_file": 2, "binary": 2, "not_file": 1, "bad_path": 1,
                                 "bad_json": 1}
-    kept = {r["id"]: r for r in pq.read_table(out / "curated" / "github").to_pylist()}
+    kept = {r["id"]: r for r in map(from_row, pq.read_table(out / "curated" / "github").to_pylist())}
     assert set(kept) == {doc_id("github", "caspia/seekoff/lib/seek.js"), doc_id("github", "apache/tiny/src/tiny.py")}
     seek = kept[doc_id("github", "caspia/seekoff/lib/seek.js")]
     assert seek["text"] == "function seek(x) {\n  return x + 1;\n}\n"  # the copyright header is gone
-    assert get_meta(seek) == {"repo": "caspia/seekoff", "path": "lib/seek.js", "license": "MIT", "extension": ".js"}
+    assert seek["meta"] == {"repo": "caspia/seekoff", "path": "lib/seek.js", "license": "MIT", "extension": ".js"}
     tiny = kept[doc_id("github", "apache/tiny/src/tiny.py")]
     assert tiny["url"] == "https://github.com/apache/tiny/blob/main/src/tiny.py"
-    assert get_meta(tiny)["license"] == "Apache-2.0"
+    assert tiny["meta"]["license"] == "Apache-2.0"
     licensed = _ids(out, "license")
     assert {m["license"] for m in licensed.values()} == {"GPL-2.0", "GPL-3.0", "none"}
     assert doc_id("github", "ru-ece/parallel/main.c") in licensed
@@ -261,13 +262,13 @@ def test_one_checkout_given_as_the_input_is_one_repository(tmp_path, samples_dir
     (repo / "index.js").write_text("module.exports = 1;\n")
     stats = run_curation("github", str(repo), tmp_path / "run")
     assert (stats["files"], stats["kept"], stats["dropped"]) == (1, 1, {"license_file": 1})
-    [row] = pq.read_table(tmp_path / "run" / "curated" / "github").to_pylist()
-    assert row["id"] == doc_id("github", "seekoff/index.js") and get_meta(row)["license"] == "MIT"
+    [row] = map(from_row, pq.read_table(tmp_path / "run" / "curated" / "github").to_pylist())
+    assert row["id"] == doc_id("github", "seekoff/index.js") and row["meta"]["license"] == "MIT"
 
 
 def test_runs_on_the_sample_license_folders(tmp_path, samples_dir):
     # Each sample folder is a checkout holding only its license: nothing to keep, every file accounted for.
     stats = run_curation("github", str(samples_dir / "github_licenses"), tmp_path)
     assert (stats["files"], stats["read"], stats["kept"], stats["dropped"]) == (4, 4, 0, {"license_file": 4})
-    rows = pq.read_table(tmp_path / "rejects" / "github" / "license_file").to_pylist()
-    assert sorted(get_meta(r)["license"] for r in rows) == ["Apache-2.0", "GPL-2.0", "LGPL-2.1", "MIT"]
+    rows = [from_row(r) for r in pq.read_table(tmp_path / "rejects" / "github" / "license_file").to_pylist()]
+    assert sorted(r["meta"]["license"] for r in rows) == ["Apache-2.0", "GPL-2.0", "LGPL-2.1", "MIT"]

@@ -16,7 +16,9 @@ def test_expand_input_lists_files_below_a_root_skipping_hidden_ones_under_it(tmp
 def test_reasons_are_safe_folder_names_and_shards_are_stable():
     assert safe_reason("Read Error: ../x") == "read_error_.._x"
     assert safe_reason("..") == "unknown" and safe_reason("lang") == "lang"
-    assert shard_of("ffffffff0000", 7) == 0xFFFFFFFF % 7
+    assert shard_of("ffffffff" + "0" * 24, 7) == 0xFFFFFFFF % 7  # our ids: their first 32 bits
+    # any other id is hashed (blake2b), a short hex one too: 0xFFFFFFFF % 1000 would be 295
+    assert [shard_of(i, 1000) for i in ("doc-1", "https://x/y", "ffffffff0000", "")] == [156, 423, 180, 485]
 
 
 def test_an_empty_file_is_accounted_for(tmp_path):
@@ -58,6 +60,7 @@ def test_shards_hold_every_row_in_id_order_however_often_the_writer_spilled(tmp_
     import pyarrow.parquet as pq
 
     import pipelines.io as io
+    from curation.schema import from_row
 
     rows = _docs(300)
     counts = [(("c4", "kept"), 200), (("c4", "lang"), 100)]
@@ -75,6 +78,8 @@ def test_shards_hold_every_row_in_id_order_however_often_the_writer_spilled(tmp_
         assert once.equals(spilled) and pq.ParquetFile(tmp_path / "spilled" / f).metadata.num_row_groups > 1
         assert once["id"].to_pylist() == sorted(once["id"].to_pylist())
     kept = [r for f in files if f.parts[0] == "kept" for r in pq.read_table(tmp_path / "once" / f).to_pylist()]
-    assert sorted(kept, key=lambda r: r["id"]) == sorted((r for r in rows if "reason" not in r), key=lambda r: r["id"])
+    assert kept[0]["meta"] == '{"n": %d}' % from_row(kept[0])["meta"]["n"]  # stored as JSON text, parsed on read
+    assert sorted(map(from_row, kept), key=lambda r: r["id"]) == sorted((r for r in rows if "reason" not in r),
+                                                                      key=lambda r: r["id"])
     lang = pq.read_table(tmp_path / "spilled" / "rejects" / "lang").to_pylist()
     assert sorted(r["id"] for r in lang) == sorted(r["id"] for r in rows if "reason" in r)

@@ -3,20 +3,22 @@ them across sources, packs exact rows, and writes shards that pyarrow and Huggin
 import hashlib
 import json
 import math
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from click.testing import CliRunner
 
-from curation.schema import SOURCES
+from curation.schema import DOC_SCHEMA, SOURCES, make_doc
 from llama_data.config import CONFIGS
-from orchestration.mix import mix
+from orchestration.tokens_cli import mix, tokenizer
 from test_tokenizer import train_cli, write_curated
-from tokenizer.train import BOS_ID, EOS_ID, load
+from tokens.tokenizer import BOS_ID, EOS_ID, load
 
 SEQ_LEN = 64
 PAPER_WEIGHTS = {"commoncrawl": 67, "c4": 15, "github": 4.5, "wikipedia": 4.5, "books": 4.5, "arxiv": 2.5,
@@ -30,6 +32,7 @@ def corpus(tmp_path_factory):
     run = tmp_path_factory.mktemp("run")
     texts = write_curated(run, {s: {"commoncrawl": 600, "books": 10}.get(s, 200) for s in SOURCES})
     assert train_cli(run, "--vocab-size", "500").exit_code == 0
+    assert encode_cli(run).exit_code == 0
     return run, texts
 
 
@@ -43,6 +46,10 @@ def write_config(folder: Path, **fields) -> Path:
     path.write_text(yaml.safe_dump({"weights": PAPER_WEIGHTS, "tokens": BUDGET, "seq_len": SEQ_LEN, "seed": 0,
                                     "shard_rows": 100, "eval_fraction": 0.01, **fields}))
     return path
+
+
+def encode_cli(run: Path):
+    return CliRunner().invoke(tokenizer, ["encode", "--run", str(run)])
 
 
 def run_mix(run: Path, out: Path, config: Path, *args):
@@ -200,9 +207,9 @@ def test_dry_run_of_the_paper_config_prints_table_1_without_data(tmp_path):
 
 
 def test_dry_run_on_a_run_plans_from_its_encoded_tokens_and_writes_nothing(run, mixed, tmp_path):
-    from tokenizer.tokens import manifest, summarize
+    from tokens.parts import manifest, summarize
 
-    books = summarize(manifest(run))["books"]  # the run's tokens/ exist since the mix fixture
+    books = summarize(manifest(run))["books"]
     config = write_config(tmp_path)
     result = CliRunner().invoke(mix, ["--weights", str(config), "--run", str(run), "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -244,8 +251,26 @@ def test_missing_curated_source_is_a_clear_error(run, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_missing_or_stale_tokens_exit_2_naming_the_encode_command_and_the_mix_encodes_nothing(run, tmp_path):
+    copy = tmp_path / "run"
+    for folder in ("curated", "tokenizer"):
+        shutil.copytree(run / folder, copy / folder)
+    config = write_config(tmp_path)
+    result = run_mix(copy, tmp_path / "out", config)
+    assert result.exit_code == 2 and f"run `llama-data tokenizer encode --run {copy}` first" in result.stderr
+    assert not (copy / "tokens").exists() and not (tmp_path / "out").exists()
+
+    assert encode_cli(copy).exit_code == 0
+    book = [make_doc("books", "new", "a new book")]
+    pq.write_table(pa.Table.from_pylist(book, schema=DOC_SCHEMA), copy / "curated" / "books" / "part-00009.parquet")
+    result = run_mix(copy, tmp_path / "out", config)
+    assert result.exit_code == 2 and "is missing or stale" in result.stderr and "tokenizer encode" in result.stderr
+    assert not (tmp_path / "out").exists()
+    assert encode_cli(copy).exit_code == 0 and run_mix(copy, tmp_path / "out", config).exit_code == 0
+
+
 def test_the_trainer_reads_the_shards(mixed):
-    from pretrain.data import TokenShards
+    from tokens.shards import TokenShards
 
     out, manifest = mixed
     train, held = TokenShards(out, "train"), TokenShards(out, "eval")

@@ -1,10 +1,15 @@
-"""`llama-data plan`: the paper's scale from Table 1 and the measured throughputs of docs/BENCHMARKS.md."""
+"""`llama-data plan`: the paper's scale from Table 1 and the measured throughputs bench/ writes."""
+import json
 import re
+from pathlib import Path
+
+import click
+import pytest
 
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.plan import benchmark_rates
+from orchestration.plan import RATES, benchmark_rates
 
 
 def test_plan_for_the_papers_budget():
@@ -28,3 +33,15 @@ def test_plan_rejects_a_bad_mix_config(tmp_path):
     bad.write_text("weights: {c5: 1}\n")
     result = CliRunner().invoke(main, ["plan", "--tokens", "1e9", "--mix", str(bad)])
     assert result.exit_code == 2 and "weights.c5" in result.output and str(bad) in result.output
+
+
+def test_rates_come_from_the_benchmark_results_file(tmp_path):
+    results = json.loads(Path(RATES).read_text())
+    results["books"] |= {"mb_per_s": 2.5, "read": 400, "kept": 300}
+    path = tmp_path / "rates.json"
+    path.write_text(json.dumps(results))
+    assert benchmark_rates(path)["books"] == {"mb_per_s": 2.5, "keep": 0.75}
+    del results["arxiv"]
+    path.write_text(json.dumps(results))
+    with pytest.raises(click.ClickException, match="no curation throughput for arxiv"):
+        benchmark_rates(path)

@@ -15,7 +15,8 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from pretrain.data import Sampler, TokenShards
+from pretrain.data import Sampler
+from tokens.shards import TokenShards
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQ_LEN, VOCAB = 32, 512

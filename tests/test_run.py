@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import yaml
 from click.testing import CliRunner
 
-from curation.schema import get_meta
+from curation.schema import from_row
 from orchestration.cli import main
 from llama_data.config import CONFIGS
-from orchestration.samples import make_samples
+from samples.make import make_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {"c4": 70, "wikipedia": 30}
@@ -58,14 +58,15 @@ def test_rerun_skips_resumes_after_a_kill_and_reruns_what_changed(tmp_path):
     config = write_config(tmp_path / "cfg")
     first = tmp_path / "first"
     out = cli("run", "--config", config, "--out", first)
-    assert "6 stage(s) ran" in out
+    assert "7 stage(s) ran" in out
     done = outputs(first)
-    assert list(done) == ["curate.c4", "curate.wikipedia", "dedup", "mix", "samples", "tokenizer"]
+    assert list(done) == ["curate.c4", "curate.wikipedia", "dedup", "encode", "mix", "samples", "tokenizer"]
     assert "mixed/manifest.json" in done["mix"] and "curated/c4/part-00000-of-00001.parquet" in done["dedup"]
+    assert "tokens/manifest.json" in done["encode"] and not any(path.startswith("tokens/") for path in done["mix"])
 
     mtimes = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
     out = cli("run", "--config", config, "--out", first)
-    assert "0 stage(s) ran, 6 already done; nothing to do" in out
+    assert "0 stage(s) ran, 7 already done; nothing to do" in out
     assert {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()} == mtimes
 
     # Killed once the first source is curated, then rerun: the same bytes as the uninterrupted run.
@@ -88,14 +89,14 @@ def test_rerun_skips_resumes_after_a_kill_and_reruns_what_changed(tmp_path):
     mix = yaml.safe_load((tmp_path / "cfg" / "mix.yaml").read_text()) | {"tokens": 16000}
     (tmp_path / "cfg" / "mix.yaml").write_text(yaml.safe_dump(mix))
     out = cli("run", "--config", config, "--out", first)
-    assert "1 stage(s) ran, 5 already done" in out and "== mix: running" in out
+    assert "1 stage(s) ran, 6 already done" in out and "== mix: running" in out
     assert outputs(first)["mix"] != done["mix"] and outputs(first)["dedup"] == done["dedup"]
 
     # --only and --from restrict the stages; --force reruns a finished one.
     out = cli("run", "--config", config, "--out", first, "--only", "tokenizer", "--force")
     assert "1 stage(s) ran, 0 already done" in out and outputs(first)["tokenizer"] == done["tokenizer"]
     out = cli("run", "--config", config, "--out", first, "--from", "dedup")
-    assert "0 stage(s) ran, 3 already done" in out
+    assert "0 stage(s) ran, 4 already done" in out
 
 
 def test_dask_runner_on_a_local_cluster_writes_the_direct_runners_bytes(tmp_path):
@@ -136,10 +137,10 @@ def test_models_stage_trains_the_commoncrawl_models_that_its_curation_uses(tmp_p
 
     out = cli("run", "--config", config, "--out", run, "--only", "curate.commoncrawl")
     assert "== curate.commoncrawl: finished" in out and "perplexity" in out
-    rows = pq.read_table(run / "curate" / "curated" / "commoncrawl").to_pylist()
+    rows = [from_row(r) for r in pq.read_table(run / "curate" / "curated" / "commoncrawl").to_pylist()]
     assert rows
     for row in rows:
-        meta = get_meta(row)
+        meta = row["meta"]
         assert meta["bucket"] in ("head", "middle") and meta["perplexity"] < cut["middle"]
         assert meta["wiki_prob"] >= 0.25
 
@@ -161,5 +162,5 @@ def test_config_mistakes_exit_2_naming_key_and_file(tmp_path):
     out = cli("run", "--config", bad, "--out", tmp_path / "run", code=2)
     assert "'models' trains the commoncrawl models: needs sources.commoncrawl" in out
     out = cli("run", "--config", config, "--out", tmp_path / "run", "--only", "mix", code=2)
-    assert "needs 'dedup', which has not finished" in out
+    assert "needs 'encode', which has not finished" in out
     assert not (tmp_path / "run" / ".done").exists()

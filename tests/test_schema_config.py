@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pytest
 
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, get_meta, make_doc, reject, with_meta
+from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, from_row, make_doc, reject, to_row, with_meta
 from llama_data.config import ConfigError, check, load_config
 
 
@@ -19,12 +19,20 @@ def test_doc_id_is_stable_and_depends_on_source_and_native_id():
 def test_document_rows_fit_the_one_schema():
     doc = make_doc("wikipedia", "enwiki/12", "Anarchism is ...", "https://en.wikipedia.org/wiki/Anarchism",
                    language="en", title="Anarchism")
-    table = pa.Table.from_pylist([doc], schema=DOC_SCHEMA)
+    table = pa.Table.from_pylist([to_row(doc)], schema=DOC_SCHEMA)
     assert table.column_names == ["id", "source", "text", "url", "meta"]
     assert json.loads(table.column("meta")[0].as_py()) == {"language": "en", "title": "Anarchism"}
     dropped = reject(with_meta(doc, language_score=0.2), "lang")
-    row = pa.Table.from_pylist([dropped], schema=REJECT_SCHEMA).to_pylist()[0]
-    assert row["reason"] == "lang" and get_meta(row)["language_score"] == 0.2 and row["id"] == doc["id"]
+    assert doc["meta"] == {"language": "en", "title": "Anarchism"}  # with_meta changed a copy
+    row = from_row(pa.Table.from_pylist([to_row(dropped)], schema=REJECT_SCHEMA).to_pylist()[0])
+    assert row == {**dropped, "meta": {"language": "en", "title": "Anarchism", "language_score": 0.2}}
+
+
+def test_meta_is_a_dict_in_memory_and_sorted_json_with_its_characters_as_they_are_when_stored():
+    doc = make_doc("wikipedia", "dewiki/7", "Köln ...", title="Köln am Rhein", page_id=7, language="de")
+    assert doc["meta"] == {"title": "Köln am Rhein", "page_id": 7, "language": "de"}
+    assert to_row(doc)["meta"] == '{"language": "de", "page_id": 7, "title": "Köln am Rhein"}'
+    assert from_row(to_row(doc)) == doc and to_row(from_row(to_row(doc))) == to_row(doc)
 
 
 def test_make_doc_refuses_unknown_source():

@@ -4,6 +4,7 @@ pickle is loaded without weights_only=True, no command runs through a shell, and
 import ast
 import gzip
 import io
+import json
 import socket
 from pathlib import Path
 
@@ -12,12 +13,13 @@ import pytest
 
 from llama_data.config import ConfigError
 from orchestration.curate import load_params, run_curation
-from orchestration.samples import make_samples
-from pipelines.io import DecompressionLimit, Oversized, limited, read_lines
 from pipelines.registry import get_source
+from readers import jsonl
+from readers.limits import DecompressionLimit, Limits, Oversized, limited, read_lines
+from samples.make import make_samples
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("curation", "orchestration", "pipelines", "pretrain", "tokenizer", "bench")
+PACKAGES = ("llama_data", "curation", "readers", "orchestration", "pipelines", "samples", "pretrain", "tokens", "bench")
 
 
 def all_rows(run: Path) -> list[dict]:
@@ -63,6 +65,19 @@ def test_a_bomb_stops_at_the_limit_and_a_long_line_is_never_held():
     lines = list(read_lines(io.BytesIO(b"short\n" + b"y" * 5000 + b"\nafter\n"), max_bytes=1000))
     assert lines[0] == b"short\n" and lines[2] == b"after\n"
     assert isinstance(lines[1], Oversized) and lines[1].size == 5001 and len(lines[1].head) <= 1001
+
+
+def test_a_reader_holds_to_the_limits_it_is_given_and_to_no_others():
+    line = json.dumps({"text": "x" * 2000}).encode() + b"\n"
+    [small] = jsonl.read_pages("p.jsonl", io.BytesIO(line), Limits(max_document_bytes=1000))
+    assert small["reason"] == "too_large" and small["meta"]["bytes"] == len(line)
+    [page] = jsonl.read_pages("p.jsonl", io.BytesIO(line), Limits())  # nothing of the call before carries over
+    assert page["text"] == "x" * 2000 and "reason" not in page
+    bomb = io.BytesIO(gzip.compress(line * 100))
+    pages = jsonl.read_pages("p.jsonl.gz", bomb, Limits(max_decompressed_bytes=100_000))
+    assert next(pages)["text"] == "x" * 2000
+    with pytest.raises(DecompressionLimit):
+        list(pages)
 
 
 def test_archive_paths_outside_write_nothing_and_are_counted(tmp_path):

@@ -1,5 +1,5 @@
 """The walking skeleton end to end, as a user drives it: generated raw files -> curate all seven sources ->
-tokenizer -> mix -> `deepspeed pretrain/run.py` -> report."""
+tokenizer -> encode -> mix -> `deepspeed pretrain/run.py` -> report."""
 import json
 import math
 
@@ -46,6 +46,7 @@ def test_raw_files_to_a_trained_step(tmp_path, monkeypatch):
     cli("tokenizer", "train", "--run", run, "--vocab-size", 800)
     mix_config = yaml.safe_load((CONFIGS / "mix.demo.yaml").read_text()) | {"tokens": 40000, "seq_len": 64}
     (run / "mix.yaml").write_text(yaml.safe_dump(mix_config))
+    cli("tokenizer", "encode", "--run", run)
     cli("mix", "--weights", run / "mix.yaml", "--run", run)
     manifest = json.loads((run / "mixed" / "manifest.json").read_text())
     rows = sum(s["rows"] for s in manifest["shards"])

@@ -4,12 +4,13 @@ import xml.etree.ElementTree as ET
 import pyarrow.parquet as pq
 import pytest
 
-from curation.schema import doc_id, get_meta, make_doc
+from curation.schema import doc_id, from_row, make_doc
 from curation.sources.stackexchange import (StackExchangeParams, assemble, curate, html_to_text, parse_tags,
                                             site_ranks, with_site_rank)
 from orchestration.curate import run_curation
-from pipelines import stackexchange as reader
-from pipelines.stackexchange import read
+from readers import posts_xml as reader
+from readers.limits import Limits
+from readers.posts_xml import read
 from conftest import SAMPLES as SAMPLES_ROOT
 
 SAMPLES = SAMPLES_ROOT / "stackexchange"
@@ -51,7 +52,7 @@ def test_thread_orders_answers_by_numeric_score_and_rejects_orphans():
     [thread] = assemble(posts)
     assert thread["text"] == "Q: Title\n\nWhy?\n\nA: Ten\n\nA: Nine\n\nA: Two\n\nA: Minus one"
     assert thread["id"] == doc_id("stackexchange", "s.example/1")
-    assert get_meta(thread) == {"site": "s.example", "question_id": 1, "score": 7, "answer_count": 4,
+    assert thread["meta"] == {"site": "s.example", "question_id": 1, "score": 7, "answer_count": 4,
                                 "tags": ["t"]}
     assert [r["reason"] for r in assemble([_post(9, 2, 8, 0, "a"), _post(9, 2, 8, 0, "a")])] == [
         "duplicate_post", "orphan_answer"]
@@ -63,12 +64,12 @@ def test_curate_by_site_rank_score_length_and_language():
     [thread] = assemble([_post(1, 1, 1, 7, "<p>Why is the sky blue during the day and red at dusk?</p>", "Sky"),
                          _post(2, 2, 1, 3, "<p>Light scattering.</p>")])
     thread = with_site_rank(thread, ranks)
-    assert get_meta(thread)["site_rank"] == 2 and get_meta(thread)["site_posts"] == 50
+    assert thread["meta"]["site_rank"] == 2 and thread["meta"]["site_posts"] == 50
     assert curate(thread, StackExchangeParams(top_sites=1), _english)["reason"] == "small_site"
     assert curate(thread, StackExchangeParams(min_score=8), _english)["reason"] == "low_score"
     assert curate(thread, StackExchangeParams(min_chars=1000), _english)["reason"] == "too_short"
     kept = curate(thread, StackExchangeParams(min_score=7, min_chars=40, top_sites=2), _english)
-    assert "reason" not in kept and get_meta(kept)["language"] == "en"
+    assert "reason" not in kept and kept["meta"]["language"] == "en"
     assert curate(thread, StackExchangeParams(min_chars=40), lambda t: ("ru", 0.95))["reason"] == "lang"
     assert "reason" not in curate(thread, StackExchangeParams(min_chars=40), lambda t: ("ru", 0.3))  # unsure: kept
     assert "reason" not in curate(thread, StackExchangeParams(min_chars=40, languages=None), lambda t: ("ru", 0.95))
@@ -77,7 +78,7 @@ def test_curate_by_site_rank_score_length_and_language():
 def test_reader_refuses_a_doctype_resynchronises_after_damage_and_rejects_other_files(monkeypatch):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><posts>'
             b'<row Id="1" PostTypeId="1" Body="&b;"/></posts>')
-    [row] = read(f"x/{COFFEE}/Posts.xml", io.BytesIO(bomb))
+    [row] = read(f"x/{COFFEE}/Posts.xml", io.BytesIO(bomb), Limits())
     assert row["reason"] == "refused_doctype"
     monkeypatch.setattr(reader, "CHUNK", 16)  # rows cut across reads
     damaged = (b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>\n<posts>\n'
@@ -86,13 +87,13 @@ def test_reader_refuses_a_doctype_resynchronises_after_damage_and_rejects_other_
                b'  <row Id="3" PostTypeId="2" ParentId="1" Score="5" Body="&undefined; entity" />\n'
                b'  <row Id="4" PostTypeId="2" ParentId="1" Score="-3" Body="fine" />\n'
                b'  garbage & more\n</posts>\n')
-    rows = list(read(f"x/{COFFEE}/Posts.xml", io.BytesIO(damaged)))
-    assert [(r.get("reason"), get_meta(r).get("post_id")) for r in rows] == [
+    rows = list(read(f"x/{COFFEE}/Posts.xml", io.BytesIO(damaged), Limits()))
+    assert [(r.get("reason"), r["meta"].get("post_id")) for r in rows] == [
         (None, 1), ("bad_xml", None), ("bad_xml", None), (None, 4), ("bad_xml", None)]
     assert rows[4]["text"] == "\n  garbage & more\n"
-    assert rows[1]["text"].startswith('<row Id="2"') and "undefined entity" in get_meta(rows[2])["error"]
-    assert get_meta(rows[3])["score"] == -3
-    [row] = read(f"x/{COFFEE}/Comments.xml", io.BytesIO(b"<comments/>"))
+    assert rows[1]["text"].startswith('<row Id="2"') and "undefined entity" in rows[2]["meta"]["error"]
+    assert rows[3]["meta"]["score"] == -3
+    [row] = read(f"x/{COFFEE}/Comments.xml", io.BytesIO(b"<comments/>"), Limits())
     assert row["reason"] == "unsupported_file"
 
 
@@ -108,8 +109,8 @@ def test_curates_real_sites(run):
     # (4 answers inside); Comments.xml: one unsupported file.
     assert (stats["files"], stats["read"], stats["kept"]) == (3, 271, 230)
     assert stats["dropped"] == {"post_type": 40, "unsupported_file": 1}
-    kept = {r["id"]: r for r in pq.read_table(out / "curated" / "stackexchange").to_pylist()}
-    metas = [get_meta(r) for r in kept.values()]
+    kept = {r["id"]: r for r in map(from_row, pq.read_table(out / "curated" / "stackexchange").to_pylist())}
+    metas = [r["meta"] for r in kept.values()]
     assert sum(m["answer_count"] for m in metas if m["site"] == COFFEE) == 327
     assert {m["site"] for m in metas} == {COFFEE, "blender.meta.stackexchange.com"}
 
@@ -120,7 +121,7 @@ def test_curates_real_sites(run):
     assert thread["text"].startswith("Q: How can I minimize the amount of grounds at the bottom of my French press")
     positions = [thread["text"].index("A: " + html_to_text(a["Body"])) for a in answers]
     assert len(answers) == 6 and positions == sorted(positions)
-    meta = get_meta(thread)
+    meta = thread["meta"]
     assert meta.pop("language") == "en" and meta.pop("language_score") > 0.5
     assert meta == {"site": COFFEE, "question_id": 70, "score": 16, "answer_count": 6, "site_rank": 1,
                     "site_posts": 552, "tags": ["ground-coffee", "french-press"]}

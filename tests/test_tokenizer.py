@@ -1,7 +1,12 @@
 """The tokenizer trains like LLaMA's (digits split, byte fallback, exact round trips) and deterministically."""
+import bz2
+import gzip
 import hashlib
+import json
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from curation.schema import DOC_SCHEMA, SOURCES, make_doc
-from tokenizer.cli import tokenizer
-from tokenizer.train import MAX_SENTENCE_BYTES, load, sentences, train
+from curation.schema import DOC_SCHEMA, SOURCES, make_doc, to_row
+from orchestration.tokens_cli import tokenizer
+from tokens.tokenizer import MAX_SENTENCE_BYTES, load, sentences, train
 
 PAPER_MIX = Path(__file__).parents[1] / "configs" / "mix.yaml"
 VOCAB = 600
@@ -39,7 +44,8 @@ def write_curated(run: Path, docs: dict[str, int], seed: int = 0) -> dict[str, l
     texts = {}
     for source, n in docs.items():
         texts[source] = [fake_text(rng, source, words) for _ in range(n)]
-        rows = [make_doc(source, str(i), t, url=f"https://example.org/{i}") for i, t in enumerate(texts[source])]
+        rows = [to_row(make_doc(source, str(i), t, url=f"https://example.org/{i}"))
+                for i, t in enumerate(texts[source])]
         folder = run / "curated" / source
         folder.mkdir(parents=True)
         half = len(rows) // 2
@@ -102,6 +108,8 @@ def test_same_seed_gives_identical_model_and_other_seed_differs(run, tmp_path):
         return hashlib.sha256((r / "tokenizer" / "tokenizer.model").read_bytes()).hexdigest()
     assert digest(tmp_path / "a") == digest(run)
     assert digest(tmp_path / "b") != digest(run)
+    json_file = Path("tokenizer") / "tokenizer.json"
+    assert (tmp_path / "a" / json_file).read_bytes() == (run / json_file).read_bytes()
 
 
 def test_sample_follows_mix_weights(run, tmp_path):
@@ -173,3 +181,66 @@ def test_no_dummy_prefix_so_a_document_starts_like_a_line_and_no_piece_holds_a_n
     assert sp.encode("\nllamas graze")[1:] == sp.encode("llamas graze")
     assert not any("\n" in sp.id_to_piece(i) for i in range(len(sp)))
     assert sp.encode("\n", out_type=str) == ["<0x0A>"]
+
+
+# As `pip install transformers sentencepiece` leaves it: no protobuf (the guard fails the import, as a missing
+# package does). Prints the ids of the texts on stdin, without and with special tokens.
+NO_PROTOBUF_LOAD = """
+import json, sys
+sys.modules["google.protobuf"] = None
+from transformers import AutoTokenizer
+from transformers.utils.import_utils import is_protobuf_available
+assert not is_protobuf_available()
+hf = AutoTokenizer.from_pretrained(sys.argv[1])
+texts = json.load(sys.stdin)
+print(json.dumps([hf(texts, add_special_tokens=False)["input_ids"], hf(texts[:1])["input_ids"]]))
+"""
+
+
+def real_documents(samples: Path) -> dict[str, list[str]]:
+    """Paragraphs of real sample files by source: French and English books, Latgalian Wikipedia XML, C4 pages,
+    LaTeX sources, license texts."""
+    def paragraphs(text: str, limit: int = 150_000) -> list[str]:
+        return [p for p in text[:limit].split("\\n\\n") if p.strip()]
+
+    books = [paragraphs(p.read_text(encoding="utf-8-sig")) for p in sorted((samples / "gutenberg").glob("*.txt"))]
+    with bz2.open(samples / "wikipedia" / "ltgwiki-smallwiki-latest-pages-articles.xml.bz2", "rt") as f:
+        wiki = paragraphs(f.read(400_000))
+    c4 = []
+    for path in sorted((samples / "c4").glob("*.json.gz")):
+        with gzip.open(path, "rt") as f:
+            c4 += [json.loads(line)["text"] for line in f]
+    tex = [t for p in sorted((samples / "arxiv" / "2004.14974_tex_only").glob("*.tex")) for t in paragraphs(p.read_text())]
+    licenses = [p.read_text() for p in sorted((samples / "github_licenses").glob("*/*")) if p.is_file()]
+    return {"books": [t for b in books for t in b], "wikipedia": wiki, "c4": c4, "arxiv": tex, "github": licenses}
+
+
+def test_tokenizer_json_loads_without_protobuf_and_gives_sentencepiece_ids_on_real_text(samples_dir, tmp_path):
+    docs = real_documents(samples_dir)
+    for source, texts in docs.items():
+        folder = tmp_path / "run" / "curated" / source
+        folder.mkdir(parents=True)
+        rows = [make_doc(source, str(i), t) for i, t in enumerate(texts)]
+        pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / "part-00000.parquet")
+    train(tmp_path / "run", {s: 1.0 for s in docs}, vocab_size=2000, seed=0)
+    sp = load(tmp_path / "run")
+    texts = [t for ts in docs.values() for t in ts] + HF_TEXTS + [
+        "Emoji and other scripts fall back to bytes: 🦙🐪 👩‍💻 ✓ — 中文字符 日本語 한국어 Ελληνικά русский",
+        "Digits one by one: 3.14159, 2,718, 1e-9, 0x1F600, 9876543210."]
+    folder = tmp_path / "run" / "tokenizer"
+    assert {p.name for p in folder.iterdir()} == {"tokenizer.model", "tokenizer.vocab", "tokenizer.json",
+                                                    "tokenizer_config.json", "special_tokens_map.json"}
+
+    def load_without_protobuf(path):
+        return subprocess.run([sys.executable, "-c", NO_PROTOBUF_LOAD, str(path)], input=json.dumps(texts),
+                              capture_output=True, text=True, timeout=300)
+    loaded = load_without_protobuf(folder)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    ids, with_bos = json.loads(loaded.stdout)
+    expected = sp.encode(texts)
+    assert sum(map(len, expected)) > 100_000 and any(sp.is_byte(i) for doc in expected for i in doc)
+    assert ids == expected
+    assert with_bos == [[sp.bos_id()] + expected[0]]
+
+    shutil.copytree(folder, tmp_path / "no-json", ignore=shutil.ignore_patterns("tokenizer.json"))
+    assert load_without_protobuf(tmp_path / "no-json").returncode != 0  # the guard bites: it needs tokenizer.json

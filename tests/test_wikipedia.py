@@ -4,12 +4,13 @@ import io
 import pyarrow.parquet as pq
 import pytest
 
-from curation.schema import doc_id, get_meta, make_doc
+from curation.schema import doc_id, from_row, make_doc
 from curation.sources.wikipedia import (WikipediaParams, curate, is_redirect_text, wiki_language,
                                         wikitext_to_text)
 from orchestration.curate import run_curation
-from pipelines import wikipedia as reader
-from pipelines.wikipedia import read
+from readers import mediawiki as reader
+from readers.limits import Limits
+from readers.mediawiki import read
 
 
 @pytest.mark.parametrize("wikitext, text", [
@@ -81,21 +82,21 @@ DUMP = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_reader_streams_any_schema_version_and_gives_reasons():
-    docs = list(read("dewiki.xml.bz2", io.BytesIO(bz2.compress(DUMP.encode()))))
+    docs = list(read("dewiki.xml.bz2", io.BytesIO(bz2.compress(DUMP.encode())), Limits()))
     assert [d.get("reason") for d in docs] == [None, "redirect", "namespace"]
     article = docs[0]
     assert article["text"] == "Köln ist eine Stadt."
     assert article["url"] == "https://de.wikipedia.org/wiki/K%C3%B6ln_am_Rhein"
     assert article["id"] == doc_id("wikipedia", "dewiki:7")
-    assert get_meta(article) == {"title": "Köln am Rhein", "page_id": 7, "language": "de",
+    assert article["meta"] == {"title": "Köln am Rhein", "page_id": 7, "language": "de",
                                  "timestamp": "2023-04-01T00:00:00Z"}
-    assert get_meta(docs[2])["namespace"] == 10
+    assert docs[2]["meta"]["namespace"] == 10
 
 
 def test_reader_refuses_a_doctype():
     bomb = ('<?xml version="1.0"?>\n<!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">'
             '<!ENTITY ext SYSTEM "file:///etc/passwd">]>\n<mediawiki><page><title>&b;&ext;</title></page></mediawiki>')
-    [row] = read("bomb.xml", io.BytesIO(bomb.encode()))
+    [row] = read("bomb.xml", io.BytesIO(bomb.encode()), Limits())
     assert row["reason"] == "refused_doctype" and row["text"] == ""
 
 
@@ -103,9 +104,9 @@ def test_reader_decodes_the_declared_encoding_and_a_byte_order_mark():
     latin = DUMP.replace('encoding="utf-8"', 'encoding="ISO-8859-1"').encode("latin-1")
     utf16 = DUMP.replace('encoding="utf-8"', 'encoding="UTF-16"').encode("utf-16")  # with its BOM
     for data in (latin, utf16):
-        docs = list(read("dewiki.xml", io.BytesIO(data)))
+        docs = list(read("dewiki.xml", io.BytesIO(data), Limits()))
         assert [d.get("reason") for d in docs] == [None, "redirect", "namespace"]
-        assert docs[0]["text"] == "Köln ist eine Stadt." and get_meta(docs[0])["title"] == "Köln am Rhein"
+        assert docs[0]["text"] == "Köln ist eine Stadt." and docs[0]["meta"]["title"] == "Köln am Rhein"
 
 
 def test_reader_resynchronises_after_a_malformed_page(monkeypatch):
@@ -115,18 +116,19 @@ def test_reader_resynchronises_after_a_malformed_page(monkeypatch):
               "<title>Unclosed</title><ns>0</ns><id>21</id><revision><text>never ends\n"]
     damaged = "  <page>".join([pages[0], broken[0], broken[1], *pages[1:]]).replace(
         "</mediawiki>", "stray text\n</mediawiki>")
-    docs = list(read("dewiki.xml", io.BytesIO(damaged.encode())))
+    docs = list(read("dewiki.xml", io.BytesIO(damaged.encode()), Limits()))
     assert [d.get("reason") for d in docs] == ["bad_xml", "bad_xml", None, "redirect", "namespace", "bad_xml"]
-    assert [get_meta(d).get("title") for d in docs[:3]] == ["Broken & bad", "Unclosed", "Köln am Rhein"]
-    assert docs[0]["text"].startswith("<page><title>Broken & bad</title>") and "not well-formed" in get_meta(
-        docs[0])["error"]
-    assert get_meta(docs[1])["error"] == "not a complete page" and docs[5]["text"].split() == ["stray", "text", "</mediawiki>"]
+    assert [d["meta"].get("title") for d in docs[:3]] == ["Broken & bad", "Unclosed", "Köln am Rhein"]
+    assert docs[0]["text"].startswith("<page><title>Broken & bad</title>") and "not well-formed" in docs[0]["meta"][
+        "error"]
+    assert docs[1]["meta"]["error"] == "not a complete page"
+    assert docs[5]["text"].split() == ["stray", "text", "</mediawiki>"]
     assert docs[2]["text"] == "Köln ist eine Stadt." and docs[2]["id"] == doc_id("wikipedia", "dewiki:7")
     assert len({d["id"] for d in docs}) == 6
 
 
 def _rows(path):
-    return pq.read_table(path).to_pylist()
+    return [from_row(r) for r in pq.read_table(path).to_pylist()]
 
 
 def test_curates_real_dumps(tmp_path, samples_dir):
@@ -138,11 +140,11 @@ def test_curates_real_dumps(tmp_path, samples_dir):
     assert stats["kept"] == 106
     assert stats["dropped"] == {"redirect": 99 + 147, "namespace": 1 + 954, "language": 903}
 
-    kept = {get_meta(r)["title"]: r for r in _rows(tmp_path / "curated/wikipedia/part-00000-of-00001.parquet")}
+    kept = {r["meta"]["title"]: r for r in _rows(tmp_path / "curated/wikipedia/part-00000-of-00001.parquet")}
     anarchism = kept["Anarchism"]
     assert anarchism["id"] == doc_id("wikipedia", "enwiki:12")
     assert anarchism["url"] == "https://en.wikipedia.org/wiki/Anarchism"
-    assert get_meta(anarchism) == {"title": "Anarchism", "page_id": 12, "language": "en",
+    assert anarchism["meta"] == {"title": "Anarchism", "page_id": 12, "language": "en",
                                    "timestamp": "2016-04-22T10:19:33Z"}
     assert anarchism["text"].startswith("Anarchism is a political philosophy that advocates self-governed "
                                         "societies based on voluntary institutions. These are often described "
@@ -156,5 +158,5 @@ def test_curates_real_dumps(tmp_path, samples_dir):
     namespace = _rows(tmp_path / "rejects/wikipedia/namespace/part-00000-of-00001.parquet")
     assert doc_id("wikipedia", "enwiki:724") in {r["id"] for r in namespace}
     language = _rows(tmp_path / "rejects/wikipedia/language/part-00000-of-00001.parquet")
-    assert {get_meta(r)["language"] for r in language} == {"ltg"}
+    assert {r["meta"]["language"] for r in language} == {"ltg"}
     assert all(r["url"].startswith("https://ltg.wikipedia.org/wiki/") for r in language)

@@ -17,15 +17,6 @@ class BooksParams:
     max_overlap: float = 0.9    # books sharing more of their word 5-grams with another are near duplicates
 
 
-_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13}) + b"\x7f"  # what a text file has none of, beyond a few
-
-
-def looks_binary(data: bytes) -> bool:
-    """Not a text at all (an image, an archive, a UTF-16 file): NUL bytes, or over 1% ASCII control bytes
-    other than tab, line ends and form feed. Latin-1 and UTF-8 text have neither."""
-    return b"\0" in data or len(data) - len(data.translate(None, _CONTROL)) > 0.01 * len(data)
-
-
 def decode(data: bytes) -> tuple[str, str]:
     """Text with LF line ends and no BOM, and the encoding used: UTF-8, else latin-1 (which decodes any
     bytes; older Gutenberg files are ISO-8859-1)."""

@@ -9,11 +9,10 @@ from resiliparse.parse.encoding import detect_encoding, map_encoding_to_html5
 
 from curation.perplexity import bucket
 from curation.quality import gopher_problem
-from curation.schema import get_meta, reject, with_meta
+from curation.schema import reject, with_meta
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_UNDECODABLE = 0.01  # share of U+FFFD after every decoding was tried: more means the page is not text
-_CONTROL = bytes(range(32)).translate(None, b"\t\n\r\f")
 
 
 def parse_content_type(value: str | None) -> tuple[str, str | None]:
@@ -41,12 +40,6 @@ def decode_html(body: bytes, charset: str | None) -> tuple[str, str]:
     return body.decode(first, errors="replace").removeprefix("\ufeff"), first
 
 
-def looks_binary(body: bytes) -> bool:
-    """An image, archive or executable served as text: NUL bytes, or many control bytes, near the start."""
-    head = body[:4096]
-    return b"\0" in head or len(head) - len(head.translate(None, _CONTROL)) > 0.1 * len(head)
-
-
 def undecodable_share(text: str) -> float:
     return text.count("\ufffd") / max(1, len(text))
 
@@ -71,7 +64,7 @@ def curate(doc: dict, params, lang_id, perplexity: dict | None = None, classifie
         return reject(judged, reason) if reason else judged
 
     if len(text) < params.min_chars:
-        emptied = "lines_removed" in doc["meta"] and get_meta(doc).get("lines_removed")
+        emptied = doc["meta"].get("lines_removed")
         return out("too_short" if text.strip() or emptied else "empty")
     language, score = lang_id(text[:params.lang_prefix_chars])
     ann.update(language=language, language_score=score)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from curation.schema import get_meta, reject
+from curation.schema import reject
 
 KNOWN_LICENSES = ("MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "GPL-2.0", "GPL-3.0",
                   "LGPL-2.0", "LGPL-2.1", "LGPL-3.0", "AGPL-3.0", "MPL-2.0", "EPL-1.0", "ISC", "CC0-1.0",
@@ -155,7 +155,7 @@ def code_problem(text: str, params: GithubParams) -> str | None:
 
 def curate(doc: dict, params: GithubParams) -> dict:
     """The file with its license header removed, or a reject: repository license first, then the file."""
-    meta = get_meta(doc)
+    meta = doc["meta"]
     if meta["license"] not in params.allowed_licenses:
         return reject(doc, "license")
     if meta["extension"] not in params.extensions:

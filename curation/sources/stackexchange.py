@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from curation.schema import get_meta, make_doc, reject, with_meta
+from curation.schema import make_doc, reject, with_meta
 
 QUESTION, ANSWER = 1, 2
 
@@ -95,8 +95,8 @@ def parse_tags(tags: str) -> list[str]:
 
 def thread(question: dict, answers: list[dict]) -> dict:
     """The question's document: title, question and answers (highest score first, then oldest first)."""
-    q = get_meta(question)
-    answers = sorted(answers, key=lambda a: (-int(get_meta(a)["score"]), get_meta(a)["post_id"]))
+    q = question["meta"]
+    answers = sorted(answers, key=lambda a: (-int(a["meta"]["score"]), a["meta"]["post_id"]))
     text = "\n\n".join([f"Q: {q['title']}", html_to_text(question["text"])]
                        + [f"A: {html_to_text(a['text'])}" for a in answers])
     return make_doc("stackexchange", f"{q['site']}/{q['post_id']}", text, question["url"], site=q["site"],
@@ -113,8 +113,8 @@ def assemble(posts: list[dict]) -> list[dict]:
         else:
             unique[post["id"]] = post
     posts = list(unique.values())
-    questions = [p for p in posts if get_meta(p)["post_type"] == QUESTION]
-    answers = [p for p in posts if get_meta(p)["post_type"] == ANSWER]
+    questions = [p for p in posts if p["meta"]["post_type"] == QUESTION]
+    answers = [p for p in posts if p["meta"]["post_type"] == ANSWER]
     if not questions:
         return copies + [reject(a, "orphan_answer") for a in answers]
     return copies + [thread(questions[0], answers)]
@@ -122,7 +122,7 @@ def assemble(posts: list[dict]) -> list[dict]:
 
 def with_site_rank(thread: dict, ranks: dict[str, tuple[int, int]]) -> dict:
     """The thread with its site's rank by number of posts (1: the largest) and that number in meta."""
-    rank, posts = ranks[get_meta(thread)["site"]]
+    rank, posts = ranks[thread["meta"]["site"]]
     return with_meta(thread, site_rank=rank, site_posts=posts)
 
 
@@ -134,7 +134,7 @@ def site_ranks(post_counts: list[tuple[str, int]]) -> dict[str, tuple[int, int]]
 
 def curate(doc: dict, params: StackExchangeParams, lang_id) -> dict:
     """The thread with its language in meta, or a reject: `small_site`, `low_score`, `too_short` or `lang`."""
-    meta = get_meta(doc)
+    meta = doc["meta"]
     if params.top_sites is not None and meta["site_rank"] > params.top_sites:
         return reject(doc, "small_site")
     if params.min_score is not None and meta["score"] < params.min_score:

@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from curation.schema import get_meta, reject
+from curation.schema import reject
 
 # The 20 Latin- and Cyrillic-script languages of the paper's Wikipedia dumps (June-August 2022).
 LLAMA_LANGUAGES = ["bg", "ca", "cs", "da", "de", "en", "es", "fr", "hr", "hu",
@@ -129,7 +129,7 @@ def _link_text(inner: str, non_prose_prefixes) -> str:
 
 def curate(doc: dict, params: WikipediaParams) -> dict:
     """The document, or a reject: `language` (the dump's language is not wanted) or `too_short`."""
-    if get_meta(doc)["language"] not in params.languages:
+    if doc["meta"]["language"] not in params.languages:
         return reject(doc, "language")
     if len(doc["text"]) < params.min_chars:
         return reject(doc, "too_short")

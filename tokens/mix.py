@@ -1,4 +1,4 @@
-"""`llama-data mix`: encoded documents -> a shuffled token mix in the configured proportions, as Arrow shards.
+"""The mix: encoded documents -> a shuffled token mix in the configured proportions, as Arrow shards.
 
 Plan. Source s gets `weight_s * tokens` of the budget; with A_s tokens available that is
 epochs_s = target_s / A_s (the paper's Table 1). A document counts as `bos ids eos`.
@@ -15,27 +15,23 @@ most one bucket's worth of scatter buffers and one bucket being sorted (about 1 
 disk holds one temporary copy of the drawn tokens (2.8 TB for 1.4T uint16 tokens, in ~10,400 buckets).
 Pack. The shuffled documents are concatenated and cut into rows of seq_len + 1 tokens (inputs and targets
 shifted by one), carrying over bucket boundaries; only the last incomplete row is dropped. Every shard file
-records how many of its tokens came from each source.
+records how many of its tokens came from each source. tokens/shards.py writes the shards and the manifest.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
 import numpy as np
 
-from llama_data.config import CONFIGS, ConfigError, check, load_config
-from llama_data.files import file_sha256
-from tokenizer.tokens import read_part
+from llama_data.config import check
+from tokens.parts import encoded_parts, read_part, require_current
+from tokens.shards import remove_manifest, remove_stale_shards, shard_name, write_manifest, write_shard
+from tokens.tokenizer import load, model_path
 
-WARN_EPOCHS = 4.0  # the paper repeats no source more than ~2.4 times; far beyond that a model starts to memorise
 HASH_BITS = 20  # the fractional-epoch cut works on 2^20 hash buckets
 SELECT, SHUFFLE = 1, 2  # hash purposes: a document's place in the draw order, a copy's shuffle key
 INDEX_DTYPE = np.dtype([("key", "<u8"), ("source", "u1"), ("length", "<u4")])  # one drawn copy in a bucket
@@ -264,7 +260,7 @@ def pack(chunks, row_len: int, shard_rows: int, out_dir: Path, kind: str, source
     tokens, owner = [], []
 
     def write(flat, who):
-        name = f"{kind}-{len(shards):05d}.arrow"
+        name = shard_name(kind, len(shards))
         counts = np.bincount(who, minlength=len(sources))
         sha = write_shard(out_dir / name, flat.reshape(-1, row_len))
         shards.append({"path": name, "rows": len(flat) // row_len, "sha256": sha,
@@ -290,34 +286,13 @@ def pack(chunks, row_len: int, shard_rows: int, out_dir: Path, kind: str, source
     return shards, len(flat) - n_rows * row_len
 
 
-def write_shard(path: Path, rows) -> str:
-    """Write `rows` (n, seq_len + 1) atomically as an uncompressed Arrow IPC stream, the format of Hugging Face
-    datasets' .arrow files (`Dataset.from_file` reads only streams); return its sha256."""
-    import pyarrow as pa
-
-    column = pa.FixedSizeListArray.from_arrays(pa.array(rows.reshape(-1)), rows.shape[1])
-    table = pa.table({"tokens": column})
-    tmp = path.with_name(f".{path.name}.tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    os.replace(tmp, path)
-    return file_sha256(path)
-
-
 def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=print) -> dict:
-    """Plan, draw, shuffle and pack RUN/tokens into `out_dir`; return the manifest (written last)."""
-    from curation.schema import SOURCES
-    from tokenizer.tokens import encoded_parts, is_current
-    from tokenizer.train import load, model_path
-
-    sp = load(run_dir)  # a missing tokenizer or curated source fails before anything is written
+    """Plan, draw, shuffle and pack RUN/tokens into `out_dir`; return the manifest (written last).
+    RUN/tokens must be current (StaleTokens if not): encoding is the encode stage's, not the mix's."""
+    sp = load(run_dir)  # a missing tokenizer or curated source, or stale tokens, fail before anything is written
     sources = list(config.weights)
     model = model_path(run_dir).read_bytes()
-    if not is_current(run_dir, sources, model):
-        from pipelines.encode import run_encode
-
-        log(f"encoding {Path(run_dir) / 'curated'} with the run's tokenizer (Beam) ...")
-        run_encode(run_dir, [s for s in SOURCES if s in sources or (Path(run_dir) / "curated" / s).is_dir()])
+    require_current(run_dir, sources, model)
     parts = encoded_parts(run_dir, sources)
     dtype = np.uint16 if len(sp) <= 1 << 16 else np.uint32
     row_len = config.seq_len + 1
@@ -343,7 +318,7 @@ def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=p
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "manifest.json").unlink(missing_ok=True)  # the folder is incomplete until the new manifest
+    remove_manifest(out_dir)  # the folder is incomplete until the new manifest
     tmp = out_dir / ".tmp-mix"
     shutil.rmtree(tmp, ignore_errors=True)
     n_buckets = max(1, math.ceil(config.tokens / config.shuffle_bucket_tokens))
@@ -355,10 +330,7 @@ def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=p
     shards, dropped = pack(stream(train, sp.bos_id(), sp.eos_id()), row_len, config.shard_rows, out_dir, "shard", sources)
     eval_shards, _ = pack(stream(heldout, sp.bos_id(), sp.eos_id()), row_len, config.shard_rows, out_dir, "eval", sources)
     shutil.rmtree(tmp)
-    written = {s["path"] for s in shards + eval_shards}
-    for stale in [*out_dir.glob("shard-*.arrow"), *out_dir.glob("eval-*.arrow")]:
-        if stale.name not in written:
-            stale.unlink()
+    remove_stale_shards(out_dir, {s["path"] for s in shards + eval_shards})
 
     total = sum(s["rows"] for s in shards) * row_len
     realised = {}
@@ -374,64 +346,5 @@ def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=p
                 "weights": config.weights, "budget_tokens": int(config.tokens), "dropped_tail_tokens": dropped,
                 "shuffle_buckets": n_buckets, "plan": the_plan,
                 "realised": realised, "shards": shards, "eval_shards": eval_shards}
-    tmp_manifest = out_dir / ".manifest.json.tmp"
-    tmp_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(tmp_manifest, out_dir / "manifest.json")
+    write_manifest(out_dir, manifest)
     return manifest
-
-
-def dry_run_available(config: MixConfig, run_dir: str | None) -> dict[str, int]:
-    """Tokens per source for a plan without touching data: the config's `available_tokens`, else what the
-    run's encode stage counted (documents as bos ids eos)."""
-    from tokenizer.tokens import manifest, summarize
-
-    if config.available_tokens:
-        return {s: int(n) for s, n in config.available_tokens.items()}
-    encoded = manifest(run_dir) if run_dir else None
-    if encoded is None:
-        raise click.UsageError("--dry-run needs `available_tokens` in the mix config, or --run RUN with encoded "
-                               "tokens (`llama-data tokenizer encode --run RUN`)")
-    totals = summarize(encoded)
-    return {s: t["tokens"] + 2 * t["documents"] for s, t in totals.items()}
-
-
-@click.command()
-@click.option("--weights", "config_path", default=str(CONFIGS / "mix.yaml"), show_default=True,
-              type=click.Path(dir_okay=False), help="Mix config: source weights, token budget, seq_len, seed.")
-@click.option("--run", "run_dir", default=None, type=click.Path(file_okay=False),
-              help="Run directory (reads curated/, tokenizer/ and tokens/, encoding when tokens/ is stale).")
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output [default: RUN/mixed].")
-@click.option("--dry-run", is_flag=True, help="Print the plan (tokens available, to draw, epochs) and stop.")
-def mix(config_path, run_dir, out_dir, dry_run):
-    """Plan, draw, shuffle and pack RUN's documents into Arrow token shards and a manifest."""
-    try:
-        config = load_config(config_path, MixConfig)
-    except ConfigError as e:
-        raise click.BadParameter(str(e), param_hint="'--weights'") from None
-    if dry_run:
-        try:
-            click.echo(format_plan(plan(config, dry_run_available(config, run_dir)), config))
-        except ValueError as e:
-            raise click.ClickException(str(e)) from None
-        return
-    if run_dir is None:
-        raise click.UsageError("Missing option '--run' (needed unless --dry-run).")
-    out_dir = Path(out_dir or Path(run_dir) / "mixed")
-    start = time.time()
-    try:
-        manifest = build_mix(config, run_dir, out_dir, log=click.echo)
-    except (FileNotFoundError, ValueError) as e:
-        raise click.ClickException(str(e)) from None
-
-    rows = sum(s["rows"] for s in manifest["shards"])
-    eval_rows = sum(s["rows"] for s in manifest["eval_shards"])
-    click.echo(f"wrote {len(manifest['shards'])} shards ({rows:,} rows) + {len(manifest['eval_shards'])} eval shards "
-               f"({eval_rows:,} rows) of {config.seq_len + 1} {manifest['dtype']} tokens to {out_dir} "
-               f"in {time.time() - start:.1f}s")
-    click.echo(f"{'source':<14}{'target':>8}{'realised':>10}{'tokens':>16}{'epochs':>8}{'documents':>11}")
-    for source, r in manifest["realised"].items():
-        click.echo(f"{source:<14}{r['target_share']:>8.2%}{r['share']:>10.2%}{r['tokens']:>16,}{r['epochs']:>8.2f}"
-                   f"{r['documents']:>11,}")
-        if r["epochs"] > WARN_EPOCHS:
-            click.echo(f"warning: '{source}' is repeated {r['epochs']:.1f} times (more than {WARN_EPOCHS:g}): "
-                       f"the budget is larger than its data supports", err=True)

@@ -1,4 +1,4 @@
-"""Vocabularies and boilerplate for `orchestration.samples`.
+"""Vocabularies and boilerplate for the sample corpus (`samples/`).
 
 English is built from words by part of speech so that sentences vary (perplexity and near-dedup stages need
 variety) yet read as English to a language identifier. French, German and Spanish use whole phrases that
@@ -234,7 +234,6 @@ CODE_VERBS = _words("get set load save parse build read write check update creat
                     "reset start stop render fetch format merge sort split validate")
 CODE_NOUNS = _words("config user item record buffer cache node token request response event handler file "
                     "path value index entry table session queue message result state client")
-PROGRAMMING_LANGUAGES = ["py", "js", "c", "h", "java", "go", "rs", "md", "json", "yaml"]
 
 LICENSES = {
     "MIT": """MIT License

@@ -8,7 +8,8 @@ every document that starts with whitespace. Without the prefix they agree on eve
 word is encoded like a word at the start of any other line, and training lines look like encoded lines.
 Beside tokenizer.model we write the Hugging Face files that make `LlamaTokenizer(Fast).from_pretrained(folder)`
 give sentencepiece's ids exactly: no prefix space, and `<s>`/`</s>` written in a text read as text, not as
-special tokens (`split_special_tokens`), as sentencepiece does.
+special tokens (`split_special_tokens`), as sentencepiece does; and tokenizer.json, the fast tokenizer itself,
+so that loading needs only `transformers` (converting tokenizer.model at load time needs protobuf).
 Training is single-threaded on a sample chosen by a seeded hash of document ids, so the same curated data, weights
 and seed give a byte-identical tokenizer.model.
 """
@@ -52,6 +53,30 @@ HF_TOKENIZER_CONFIG = {
     "split_special_tokens": True, "clean_up_tokenization_spaces": False,
 }
 HF_SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
+
+
+def hf_tokenizer_json(processor) -> bytes:
+    """The model as a Hugging Face fast tokenizer (tokenizer.json): a BPE over the same pieces whose merges are
+    ranked by the id of the piece they make. Sentencepiece's BPE applies first the merge whose piece scores
+    highest, and its piece ids follow the scores, so the two merge in the same order. Only normal pieces merge:
+    byte pieces come from byte fallback, control pieces are the special tokens."""
+    from tokenizers import AddedToken, Tokenizer, decoders, pre_tokenizers, processors
+    from tokenizers.models import BPE
+
+    pieces = [processor.id_to_piece(i) for i in range(len(processor))]
+    normal = {p for i, p in enumerate(pieces) if not (processor.is_control(i) or processor.is_unknown(i)
+                                                       or processor.is_byte(i) or processor.is_unused(i))}
+    merges = [(p[:k], p[k:]) for p in pieces if p in normal for k in range(1, len(p))
+              if p[:k] in normal and p[k:] in normal]
+    unk, bos, eos = (pieces[i] for i in (processor.unk_id(), processor.bos_id(), processor.eos_id()))
+    tok = Tokenizer(BPE(vocab={p: i for i, p in enumerate(pieces)}, merges=merges, unk_token=unk, fuse_unk=True,
+                        byte_fallback=True))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="never", split=False)
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse()])
+    tok.add_special_tokens([AddedToken(t, normalized=False, special=True) for t in (unk, bos, eos)])
+    tok.post_processor = processors.TemplateProcessing(  # LLaMA's convention: bos, no eos
+        single=f"{bos}:0 $A:0", pair=f"{bos}:0 $A:0 {bos}:1 $B:1", special_tokens=[(bos, processor.bos_id())])
+    return (tok.to_str(pretty=True) + "\n").encode()
 
 
 def model_path(run_dir: str | Path) -> Path:
@@ -163,6 +188,7 @@ def train(run_dir: str | Path, weights: dict[str, float], vocab_size: int = 3200
     atomic_write(path.with_suffix(".vocab"), vocab.encode())
     atomic_write(path.parent / "tokenizer_config.json", (json.dumps(HF_TOKENIZER_CONFIG, indent=2) + "\n").encode())
     atomic_write(path.parent / "special_tokens_map.json", (json.dumps(HF_SPECIAL_TOKENS, indent=2) + "\n").encode())
+    atomic_write(path.parent / "tokenizer.json", hf_tokenizer_json(processor))
     atomic_write(path, model.getvalue())  # last: its presence means the tokenizer is complete
     return {"path": str(path), "vocab_size": len(processor), "chars": chars,
             "documents": {s: len(ids) for s, ids in chosen.items()}, "seconds": time.time() - start}
