@@ -6,7 +6,7 @@
 Each shape runs in its own process (so each starts with an empty GPU) with pretrain/run.py's ZeRO-3
 settings, AdamW and a model built inside deepspeed.zero.Init, on random tokens: warmup steps, then timed
 steps between two device synchronisations. MFU = tokens/s x FLOPs per token (6N + attention, PaLM's count,
-pretrain.run.flops_per_token) / the device's dense bf16 peak (H100 and H200 SXM: 989 TFLOP/s).
+pretrain.sizing.flops_per_token) / the device's dense bf16 peak (H100 and H200 SXM: 989 TFLOP/s).
 The 7B shape keeps LLaMA-7B's width, heads and sequence length; its layers are cut to what fits (parameters,
 gradients and Adam states take 16 bytes per weight: 108 GB for all 32 layers), and the table says how many.
 Needs deepspeed==0.19.8 (pinned in requirements.lock); it is installed with pip when missing.
@@ -35,7 +35,8 @@ except ImportError:
     import deepspeed
 
 from pretrain.model import ModelArgs, Transformer, set_activation_checkpointing
-from pretrain.run import PEAK_TFLOPS, flops_per_token, zero3_config
+from pretrain.run import PEAK_TFLOPS, zero3_config
+from pretrain.sizing import flops_per_token
 
 VOCAB = 32000
 GiB = 2**30
@@ -93,7 +94,7 @@ def measure(shape: dict, warmup: int, steps: int, peak_tflops: float | None, rec
     sync()
     seconds = (time.perf_counter() - t0) / steps
     tokens_per_s = shape["mb"] * shape["seq"] / seconds
-    tflops = tokens_per_s * flops_per_token(args, n_params, shape["seq"]) / 1e12
+    tflops = tokens_per_s * flops_per_token(args, shape["seq"]) / 1e12
     if peak_tflops is None and on_gpu:
         name = torch.cuda.get_device_name()
         peak_tflops = next((t for key, t in PEAK_TFLOPS.items() if key in name), None)

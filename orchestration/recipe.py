@@ -22,10 +22,6 @@ where it was cut).
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +29,6 @@ import click
 
 from llama_data.config import ConfigError, check, from_dict, load_config
 from orchestration.dag import Stage
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 
 @dataclass
@@ -287,35 +280,10 @@ def _build_mix(run_dir: Path, mix) -> str:
     return f"{len(m['shards'])} shards + {len(m['eval_shards'])} eval, {rows:,} rows of {m['seq_len'] + 1} tokens"
 
 
-SHOWN = ("step ", "done:", "model ", "resumed ", "error")  # trainer lines echoed; the rest only go to RUN/train.log
-
-
 def _train(run_dir: Path, train: TrainStageConfig) -> str:
-    """`deepspeed pretrain/run.py` with --resume auto; its output is appended to RUN/train.log for the report."""
-    import socket
+    """`deepspeed pretrain/run.py` with --resume auto; its output is appended to RUN/train.log."""
+    from pretrain.launch import launch
 
-    import torch
-
-    env = dict(os.environ)
-    if not torch.cuda.is_available():
-        env.setdefault("DS_ACCELERATOR", "cpu")
-    with socket.socket() as s:  # a free rendezvous port: runs side by side do not collide
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     run_dir = run_dir.resolve()  # the launcher runs in the repository root
-    cmd = [str(Path(sys.executable).parent / "deepspeed"), *train.launcher_args, "--master_port", str(port),
-           str(ROOT / "pretrain" / "run.py"), "--config", train.config, "--data", str(run_dir / "mixed"),
-           "--out", str(run_dir / "checkpoints"), "--resume", "auto"]
-    last = ""
-    with open(run_dir / "train.log", "a") as log:
-        log.write(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(cmd)}\n")
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in proc.stdout:
-            log.write(line)
-            log.flush()
-            if line.startswith(SHOWN):
-                click.echo(f"  [train] {line.rstrip()}")
-                last = line.strip()
-        if proc.wait():
-            raise RuntimeError(f"training failed (exit {proc.returncode}); see {run_dir / 'train.log'}")
-    return last
+    return launch(train.config, run_dir / "mixed", run_dir / "checkpoints", train.launcher_args,
+                  run_dir / "train.log")

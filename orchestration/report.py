@@ -2,14 +2,14 @@
 
 The page is static (PNG plots beside it, no server, no JavaScript), so it can be opened from disk, archived with
 the run or attached to a ticket. Each plot is drawn only from what the run wrote: stats, curated and rejected
-Parquet, dedup_stats.json, the mix manifest and the training log; a missing input leaves a line saying so.
+Parquet, dedup_stats.json, the mix manifest and the trainer's metrics.jsonl; a missing input leaves a line
+saying so.
 """
 from __future__ import annotations
 
 import html
 import json
 import math
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +18,6 @@ import click
 from curation.schema import SOURCES
 
 MAX_DOCS = 100_000  # per source, read for the length / language / perplexity distributions
-TRAIN_LINE = re.compile(r"^step (\d+)/\d+ (loss|eval_loss) ([-+\d.eE]+|nan)")
 
 
 def stats_path(run_dir: Path) -> Path:
@@ -84,13 +83,19 @@ def documents(folder: Path, limit: int = MAX_DOCS) -> tuple[list[int], list[dict
     return lengths, metas
 
 
-def training_curves(log: Path) -> dict[str, dict[int, float]]:
-    """{"loss": {step: value}, "eval_loss": {...}} from the trainer's `step N/M loss X` lines; a resumed run's
-    later value of a step replaces the earlier one."""
+def training_curves(metrics: Path) -> dict[str, dict[int, float]]:
+    """{"loss": {step: value}, "eval_loss": {...}} from the trainer's OUT/metrics.jsonl, the exact values of its
+    logged steps (steps skipped for a non-finite loss are left out); a resumed run's later value of a step
+    replaces the earlier one."""
     curves = {"loss": {}, "eval_loss": {}}
-    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
-        if m := TRAIN_LINE.match(line):
-            curves[m[2]][int(m[1])] = float(m[3])
+    for line in metrics.read_text().splitlines() if metrics.exists() else []:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short by a run killed while writing it
+            continue
+        for name, curve in curves.items():
+            if record.get(name) is not None and not record.get("skipped"):
+                curve[record["step"]] = record[name]
     return curves
 
 
@@ -327,7 +332,8 @@ def write_html(run_dir: Path) -> Path:
     else:
         absent.append(f"mix: no {manifest}")
 
-    curves = training_curves(run_dir / "train.log")
+    metrics = run_dir / "checkpoints" / "metrics.jsonl"
+    curves = training_curves(metrics)
     if curves["loss"]:
         last = max(curves["loss"])
         figure("training.png", "Training", "training loss and eval loss by optimizer step", plot_training, curves,
@@ -335,7 +341,7 @@ def write_html(run_dir: Path) -> Path:
                     + (f", eval loss {curves['eval_loss'][max(curves['eval_loss'])]:.4f}" if curves["eval_loss"]
                        else "") + "</p>")
     else:
-        absent.append(f"training: no `step N/M loss` lines in {run_dir / 'train.log'}")
+        absent.append(f"training: no training loss in {metrics}")
 
     page = ("<!doctype html><html><head><meta charset='utf-8'>"
             f"<title>llama-data run {html.escape(run_dir.name)}</title><style>"

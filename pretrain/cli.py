@@ -46,7 +46,8 @@ def info(size, batch, seq, dtype, checkpointing):
                    "a Hugging Face directory or a Meta directory.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write.")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True),
-              help="The training config (configs/train/*.yaml): the architecture of a DeepSpeed checkpoint.")
+              help="The training config (configs/train/*.yaml): overrides the architecture a DeepSpeed "
+                   "checkpoint records in its model.json (older checkpoints have none).")
 @click.option("--dtype", default="bf16", show_default=True, type=click.Choice(["bf16", "fp16", "fp32"]),
               help="Precision of the written weights.")
 @click.option("--shards", default=1, show_default=True, type=click.IntRange(min=1),
@@ -66,7 +67,7 @@ def convert(fmt, checkpoint, out, config, dtype, shards, tokenizer):
     if config is not None:
         from llama_data.config import ConfigError, load_config
         from pretrain.model import PRESETS
-        from pretrain.run import TrainConfig
+        from pretrain.config import TrainConfig
 
         try:
             cfg = load_config(config, TrainConfig)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from pretrain.checkpoints import MODEL_RECORD, read_model_record
 from pretrain.model import ModelArgs, ffn_hidden_dim
 
 Tensors = dict[str, torch.Tensor]
@@ -263,8 +264,8 @@ def args_from_params(params: dict, state_dict: Tensors, max_seq_len: int = 2048,
 
 def load_checkpoint(path, args: ModelArgs | None = None) -> tuple[Tensors, ModelArgs]:
     """An HF dir (config.json), a Meta dir (params.json), or a DeepSpeed ZeRO checkpoint of pretrain/run.py
-    (OUT/step-N, or OUT for the one OUT/latest names). ZeRO checkpoints hold no architecture: give `args`
-    (its vocab_size is taken from the weights), or keep a params.json beside the weights."""
+    (OUT/step-N, or OUT for the one OUT/latest names), whose architecture is its model.json, or `args` when
+    given (an override; its vocab_size is taken from the weights)."""
     p = Path(path)
     if (p / "config.json").is_file():
         return load_hf(p)
@@ -276,12 +277,11 @@ def load_checkpoint(path, args: ModelArgs | None = None) -> tuple[Tensors, Model
         from deepspeed.utils.zero_to_fp32 import get_fp32_state_dict_from_zero_checkpoint
 
         state_dict = get_fp32_state_dict_from_zero_checkpoint(str(p.parent), tag=p.name)
-        params = next((f for f in (p / "params.json", p.parent / "params.json") if f.is_file()), None)
-        if params is not None and args is None:
-            args = args_from_params(json.loads(params.read_text()), state_dict, where=str(params))
+        if args is None and (record := read_model_record(p)) is not None:
+            args, _ = record
         if args is None:
-            raise ValueError(f"{path}: a DeepSpeed checkpoint does not record the architecture; "
-                             "give the training config")
+            raise ValueError(f"{path}: this DeepSpeed checkpoint has no {MODEL_RECORD} (it predates checkpoints "
+                             "recording their architecture); give the training config")
         args = dataclasses.replace(args, vocab_size=state_dict["tok_embeddings.weight"].shape[0])
         _check_shapes(state_dict, args, str(p))
         return state_dict, args

@@ -264,12 +264,12 @@ class Transformer(nn.Module):
         )
 
     def forward(self, tokens: torch.Tensor, targets: torch.Tensor | None = None):
-        """tokens (batch, seq) -> logits (batch, seq, vocab). With targets -> (None, mean cross-entropy): the
-        full logits are never formed (see ChunkedCrossEntropy)."""
+        """tokens (batch, seq) -> (logits (batch, seq, vocab), None); with targets -> (None, mean cross-entropy):
+        the full logits are never formed then (see ChunkedCrossEntropy). One return shape for every caller."""
         seqlen = tokens.shape[1]
         assert seqlen <= self.args.max_seq_len, f"sequence of {seqlen} > max_seq_len {self.args.max_seq_len}"
         h = self.tok_embeddings(tokens)
         for layer in self.layers:
             h = layer(h, self.freqs_cis[:seqlen])
         out = self.output(self.norm(h), targets)
-        return out if targets is None else (None, out)
+        return (out, None) if targets is None else (None, out)

@@ -46,7 +46,7 @@ def test_transformers_computes_our_logits_from_the_export(tmp_path, args):
     assert hf.config.num_key_value_heads == (args.n_kv_heads or args.n_heads)
     tokens = torch.randint(0, args.vocab_size, (2, 48))
     with torch.no_grad():
-        ours, theirs = model(tokens), hf(tokens).logits
+        (ours, _), theirs = model(tokens), hf(tokens).logits
     assert relative_error(ours, theirs) <= 1e-5
     # Without the rotary permutation of q and k, the logits would differ beyond the first position.
     hf.model.layers[0].self_attn.q_proj.weight.data.copy_(model.layers[0].attention.wq.weight)
@@ -79,7 +79,7 @@ def test_a_model_made_by_transformers_comes_in_exactly(tmp_path):
     model.load_state_dict(state_dict)
     tokens = torch.randint(0, 300, (2, 40))
     with torch.no_grad():
-        assert relative_error(model(tokens), hf(tokens).logits) <= 1e-5
+        assert relative_error(model(tokens)[0], hf(tokens).logits) <= 1e-5
 
 
 @pytest.mark.parametrize("shards", [1, 2])
@@ -133,6 +133,9 @@ def test_a_wrong_config_is_named(tmp_path):
         load_checkpoint(tmp_path / "nothing-here")
 
 
+TOKENIZER_SHA256 = "ab" * 32  # the mix manifest's record of its tokenizer.model
+
+
 def write_shards(out: Path, rows=64, seq_len=16, vocab=128):
     """A minimal mix-stage output (manifest.json + one Arrow shard of uint16 token rows) to train on."""
     import numpy as np
@@ -145,7 +148,8 @@ def write_shards(out: Path, rows=64, seq_len=16, vocab=128):
         writer.write_table(table)
     shard = {"path": "shard-00000.arrow", "rows": rows, "sha256": "-"}
     (out / "manifest.json").write_text(json.dumps({"seq_len": seq_len, "vocab_size": vocab, "dtype": "uint16",
-                                                   "shards": [shard], "eval_shards": [shard]}))
+                                                   "shards": [shard], "eval_shards": [shard],
+                                                   "tokenizer_sha256": TOKENIZER_SHA256}))
 
 
 def llama_data(*argv):
@@ -156,7 +160,7 @@ def llama_data(*argv):
     return CliRunner().invoke(main, argv)
 
 
-def test_convert_command_exports_a_deepspeed_checkpoint_to_hf_and_meta(tmp_path):
+def test_convert_command_exports_a_deepspeed_checkpoint_without_its_config_to_hf_and_meta(tmp_path):
     write_shards(tmp_path / "mixed")
     config = tmp_path / "train.yaml"
     config.write_text("model_args: {dim: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, multiple_of: 16}\n"
@@ -166,19 +170,33 @@ def test_convert_command_exports_a_deepspeed_checkpoint_to_hf_and_meta(tmp_path)
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert train.returncode == 0, train.stdout + train.stderr
 
-    # Without the architecture the command says what it needs and exits 2.
-    run = llama_data("convert", "--to", "hf", "--checkpoint", str(tmp_path / "ckpt"), "--out", str(tmp_path / "x"))
-    assert run.exit_code == 2 and "give the training config" in run.output, run.output
-
-    run = llama_data("convert", "--to", "hf", "--checkpoint", str(tmp_path / "ckpt" / "step-2"),
-                     "--config", str(config), "--out", str(tmp_path / "hf"), "--dtype", "fp32")
+    # The checkpoint records its architecture (the data's vocab and seq_len included) and the tokenizer...
+    record = json.loads((tmp_path / "ckpt" / "step-2" / "model.json").read_text())
+    assert record["tokenizer_sha256"] == TOKENIZER_SHA256
+    assert (record["model_args"]["n_kv_heads"], record["model_args"]["max_seq_len"]) == (2, 16)
+    # ...so OUT (its latest checkpoint) converts without the training config.
+    run = llama_data("convert", "--to", "hf", "--checkpoint", str(tmp_path / "ckpt"), "--out", str(tmp_path / "hf"),
+                     "--dtype", "fp32")
     assert run.exit_code == 0, run.output
     from deepspeed.utils.zero_to_fp32 import get_fp32_state_dict_from_zero_checkpoint
 
     trained = get_fp32_state_dict_from_zero_checkpoint(str(tmp_path / "ckpt"), tag="step-2")
     hf_weights, args = load_hf(tmp_path / "hf")
+    assert (args.vocab_size, args.n_kv_heads, args.max_seq_len) == (128, 2, 16)
+    assert_bitwise_equal(hf_weights, trained)
+
+    # --config overrides the record: the config's architecture, whose max_seq_len is the default.
+    run = llama_data("convert", "--to", "hf", "--checkpoint", str(tmp_path / "ckpt" / "step-2"),
+                     "--config", str(config), "--out", str(tmp_path / "hf-config"), "--dtype", "fp32")
+    assert run.exit_code == 0, run.output
+    hf_weights, args = load_hf(tmp_path / "hf-config")
     assert (args.vocab_size, args.n_kv_heads, args.max_seq_len) == (128, 2, 2048)
     assert_bitwise_equal(hf_weights, trained)
+
+    # A checkpoint without a record (written before they had one) needs the config, and says so.
+    (tmp_path / "ckpt" / "step-2" / "model.json").unlink()
+    run = llama_data("convert", "--to", "hf", "--checkpoint", str(tmp_path / "ckpt"), "--out", str(tmp_path / "x"))
+    assert run.exit_code == 2 and "give the training config" in run.output, run.output
 
     # HF -> Meta in two shards -> HF again, from the command line: the same bytes in bf16.
     run = llama_data("convert", "--to", "meta", "--checkpoint", str(tmp_path / "hf"), "--shards", "2",

@@ -45,7 +45,7 @@ def test_changing_a_later_token_leaves_earlier_logits_alone():
     changed = tokens.clone()
     changed[:, 10] = (changed[:, 10] + 1) % TINY.vocab_size
     with torch.no_grad():
-        a, b = model(tokens), model(changed)
+        (a, _), (b, _) = model(tokens), model(changed)
     torch.testing.assert_close(a[:, :10], b[:, :10])
     assert not torch.allclose(a[:, 10:], b[:, 10:])
 
@@ -72,8 +72,9 @@ def test_grouped_query_attention():
     assert attention.wq.weight.shape == (64, 64) and attention.wk.weight.shape == (16, 64)
     assert attention.wv.weight.shape == (16, 64)
     tokens = torch.randint(0, gqa.vocab_size, (3, 12))
-    logits, (none, loss) = model(tokens), model(tokens, tokens)
-    assert logits.shape == (3, 12, gqa.vocab_size) and none is None and torch.isfinite(loss)
+    (logits, no_loss), (no_logits, loss) = model(tokens), model(tokens, tokens)
+    assert logits.shape == (3, 12, gqa.vocab_size) and no_loss is None
+    assert no_logits is None and torch.isfinite(loss)
     assert n_params(gqa) < n_params(TINY)
 
 
@@ -106,11 +107,11 @@ def test_chunked_loss_matches_cross_entropy_of_full_logits(monkeypatch):
     tokens = torch.randint(0, TINY.vocab_size, (3, 25))  # 72 targets: chunks of 32, 32 and 8
     monkeypatch.setattr(Output, "chunk_tokens", 32)
     chunked = gradients(model, tokens, lambda m, t: m(t[:, :-1], t[:, 1:])[1])
-    full = gradients(model, tokens, lambda m, t: F.cross_entropy(m(t[:, :-1]).flatten(0, 1), t[:, 1:].flatten()))
+    full = gradients(model, tokens, lambda m, t: F.cross_entropy(m(t[:, :-1])[0].flatten(0, 1), t[:, 1:].flatten()))
     for name in full:
         torch.testing.assert_close(chunked[name], full[name], rtol=1e-5, atol=1e-8, msg=name)
     with torch.no_grad():
-        expected = F.cross_entropy(model(tokens[:, :-1]).flatten(0, 1), tokens[:, 1:].flatten())
+        expected = F.cross_entropy(model(tokens[:, :-1])[0].flatten(0, 1), tokens[:, 1:].flatten())
         torch.testing.assert_close(model(tokens[:, :-1], tokens[:, 1:])[1], expected)
 
 
@@ -148,6 +149,14 @@ def test_activation_estimate_matches_what_autograd_keeps():
     tokens = torch.randint(0, args.vocab_size, (2, 33))
     measured = saved_activation_bytes(Transformer(args), tokens)
     assert activation_bytes(args, 2, 32, "fp32") == pytest.approx(measured, rel=0.05)
+
+
+def test_flops_per_token_counts_matmul_weights_and_attention_not_embeddings_or_norm_gains():
+    # TINY by hand: ffn hidden = 176, rounded up from int(2 * 4 * 64 / 3) = 170 to a multiple of 16.
+    per_layer = 4 * 64 * 64 + 3 * 64 * 176  # wq wk wv wo, w1 w2 w3
+    matmul_weights = 2 * per_layer + 256 * 64  # + the output layer; not the embedding table, not the 5 x 64 gains
+    attention = 12 * 2 * 64 * 32  # 12 x layers x dim x seq: scores and their weighted sum, forward + backward
+    assert flops_per_token(TINY, 32) == 6 * matmul_weights + attention == 749_568
 
 
 def test_flops_per_token_of_7B():

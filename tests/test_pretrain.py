@@ -239,6 +239,39 @@ def test_sigterm_checkpoints_the_current_step_and_stops(tmp_path, mixed):
     assert [p.name for p in out.glob("*step-*")] == [f"step-{step}"] and (out / "latest").read_text() == f"step-{step}"
 
 
+def test_resume_refuses_a_checkpoint_of_another_tokenizer_or_architecture(tmp_path, mixed):
+    manifest = json.loads((mixed / "manifest.json").read_text())
+    (mixed / "manifest.json").write_text(json.dumps({**manifest, "tokenizer_sha256": "a" * 64}))
+    out = tmp_path / "out"
+
+    def train(config):
+        return subprocess.run([sys.executable, "pretrain/run.py", "--config", str(config), "--data", str(mixed),
+                               "--out", str(out)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+
+    config = write_config(tmp_path / "one.yaml", max_steps=1, batch_tokens=128, eval_every=0, log_every=1)
+    run = train(config)
+    assert run.returncode == 0, run.stdout + run.stderr
+    record = json.loads((out / "step-1" / "model.json").read_text())
+    assert record["tokenizer_sha256"] == "a" * 64
+    assert (record["model_args"]["dim"], record["model_args"]["vocab_size"], record["model_args"]["max_seq_len"]) \
+        == (128, VOCAB, SEQ_LEN)
+
+    (mixed / "manifest.json").write_text(json.dumps({**manifest, "tokenizer_sha256": "b" * 64}))  # a new tokenizer
+    run = train(write_config(tmp_path / "two.yaml", max_steps=2, batch_tokens=128, eval_every=0, log_every=1))
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"--resume {out / 'step-1'}: trained on tokens of the tokenizer with sha256 {'a' * 64}" in run.stderr
+    assert f"{mixed} was made by {'b' * 64}" in run.stderr
+
+    (mixed / "manifest.json").write_text(json.dumps({**manifest, "tokenizer_sha256": "a" * 64}))
+    wider = write_config(tmp_path / "wide.yaml", model=None, model_args={"dim": 64, "n_layers": 2, "n_heads": 4},
+                         max_steps=2, batch_tokens=128, eval_every=0, log_every=1)
+    run = train(wider)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"--resume {out / 'step-1'}: its model.json records ModelArgs(dim=128" in run.stderr
+    assert f"but {wider} with {mixed} makes ModelArgs(dim=64" in run.stderr
+    assert sorted(p.name for p in out.glob("*step-*")) == ["step-1"]
+
+
 def test_non_finite_steps_are_skipped_then_training_stops(tmp_path, mixed):
     # An absurd learning rate: after one update the weights overflow and every gradient norm is inf.
     config = write_config(tmp_path / "bad.yaml", lr=1e30, warmup_steps=0, max_bad_steps=3, batch_tokens=128,

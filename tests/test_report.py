@@ -59,6 +59,20 @@ def test_report_page_draws_every_plot_in_chromium(tmp_path, chromium):
     assert {i["src"] for i in images} == expected
     assert all(i["w"] > 0 and i["alt"] for i in images), images
 
-    # Training curves come from the trainer's own lines in RUN/train.log.
-    log = (run / "train.log").read_text()
-    assert len(re.findall(r"^step \d+/3 loss ", log, re.M)) == 3
+    # Training curves come from the trainer's exact numbers in RUN/checkpoints/metrics.jsonl.
+    records = [json.loads(line) for line in (run / "checkpoints" / "metrics.jsonl").read_text().splitlines()]
+    losses = {r["step"]: r["loss"] for r in records if "loss" in r}
+    assert sorted(losses) == [1, 2, 3]
+    assert f"step 3: loss {losses[3]:.4f}" in page
+
+
+def test_training_curves_are_the_exact_numbers_of_metrics_jsonl(tmp_path):
+    from orchestration.report import training_curves
+
+    records = [{"step": 1, "loss": 5.123456789, "lr": 1e-3}, {"step": 2, "loss": None, "skipped": True},
+               {"step": 3, "loss": 4.5, "skipped": True}, {"step": 3, "eval_loss": 4.75},
+               {"step": 3, "loss": 4.25}, {"step": 3, "loss": 4.0}]  # the last: a resumed run's later value
+    metrics = tmp_path / "metrics.jsonl"
+    metrics.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"step": 4, "lo')  # cut by a kill
+    assert training_curves(metrics) == {"loss": {1: 5.123456789, 3: 4.0}, "eval_loss": {3: 4.75}}
+    assert training_curves(tmp_path / "missing.jsonl") == {"loss": {}, "eval_loss": {}}

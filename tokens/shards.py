@@ -71,6 +71,7 @@ class TokenShards:
         manifest = read_manifest(data_dir)
         self.seq_len, self.vocab_size = manifest["seq_len"], manifest["vocab_size"]
         self.dtype = np.dtype(manifest.get("dtype", "uint16"))
+        self.tokenizer_sha256 = manifest.get("tokenizer_sha256")  # of the tokenizer.model that made the tokens
         entries = manifest[SPLITS[split]]
         for entry in entries:
             if not (data_dir / entry["path"]).is_file():
