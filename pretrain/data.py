@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from tokens.shards import TokenShards  # noqa: F401  (pretrain/run.py imports the reader from here)
-
 
 class Sampler:
     """Row indices for one data-parallel rank, in micro-batches, reproducible from (seed, position).

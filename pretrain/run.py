@@ -54,9 +54,10 @@ import deepspeed.comm as dist
 from llama_data.config import load_config
 from pretrain.checkpoints import checkpoints, read_model_record, write_model_record
 from pretrain.config import TrainConfig
-from pretrain.data import Sampler, TokenShards
+from pretrain.data import Sampler
 from pretrain.model import PRESETS, ModelArgs, Transformer, set_activation_checkpointing
 from pretrain.sizing import flops_per_token
+from tokens.shards import TokenShards
 
 # Dense bf16 peak of one device, for MFU (vendor datasheets; SXM parts).
 PEAK_TFLOPS = {"H100": 989.0, "H200": 989.0, "H800": 989.0, "A100": 312.0, "A800": 312.0, "L40S": 362.0}
