@@ -1,14 +1,14 @@
 """A URL blocklist in RefinedWeb's and datatrove's manner: whole domains (with their subdomains) and single URLs.
 
 The list is text, one entry per line, `#` comments: an entry with a `/` is a page, matched after the
-normalisation of `curation.quality.url_key` (scheme, `www.`, case of the host and a trailing slash ignored);
+normalisation of `curation.urls.reference_key` (scheme, `www.`, case of the host and a trailing slash ignored);
 any other entry is a domain, which blocks itself and every subdomain.
 """
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from curation.quality import url_key
+from curation.urls import reference_key
 
 
 class Blocklist:
@@ -20,7 +20,7 @@ class Blocklist:
             if not entry:
                 continue
             if "/" in entry:
-                self.pages.add(url_key(entry if "://" in entry else f"http://{entry}"))
+                self.pages.add(reference_key(entry if "://" in entry else f"http://{entry}"))
             else:
                 self.domains.add(entry.removeprefix("www.").strip("."))
 
@@ -36,5 +36,5 @@ class Blocklist:
         for i in range(len(labels) - 1):
             if ".".join(labels[i:]) in self.domains:
                 return ".".join(labels[i:])
-        key = url_key(url)
+        key = reference_key(url)
         return key if key in self.pages else None
