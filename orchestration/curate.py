@@ -1,4 +1,4 @@
-"""`llama-data curate`: one source's Beam curation job into RUN/curated/<source>/ and RUN/rejects/<source>/."""
+"""`llama-data curate`: one source's Beam curation job into RUN/curate/{curated,rejects}/<source>/."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from curation.schema import SOURCES
+from llama_data import layout
 from llama_data.config import CONFIGS, ConfigError, from_dict, read_yaml
 
 DEFAULT_CONFIG = CONFIGS / "curation.yaml"
@@ -37,7 +38,7 @@ def _section(raw: dict, config_path: Path, key: str, cls):
 
 
 def merge_stats(run_dir: Path) -> dict:
-    """RUN/stats.json: the per-source stats files gathered into one, written atomically."""
+    """RUN/curate/stats.json: the per-source stats files gathered into one, written atomically."""
     stats = {}
     for part in sorted((run_dir / "stats").glob("*.json")):
         stats[part.stem] = json.loads(part.read_text())
@@ -88,7 +89,7 @@ def print_summary(stats: dict, seconds: float, run_dir: Path, out=None) -> None:
 @click.option("--source", type=click.Choice(SOURCES), required=True, help="Which source's job to run.")
 @click.option("--input", "input_path", required=True, help="File, directory or glob (local, gs://, s3://).")
 @click.option("--out", "run_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Run directory; writes curated/<source>/, rejects/<source>/ and stats.json.")
+              help="Run directory; writes curate/curated/<source>/, curate/rejects/<source>/ and curate/stats.json.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_CONFIG, show_default=True, help="Per-source thresholds (YAML).")
 @click.option("--shards", "num_shards", type=click.IntRange(min=1), default=1, show_default=True,
@@ -98,8 +99,8 @@ def curate(source, input_path, run_dir, config_path, num_shards, beam_args):
     """Curate one source with a Beam job (DirectRunner unless Beam options such as --runner=... follow)."""
     start = time.time()
     try:
-        stats = run_curation(source, input_path, run_dir, config_path, num_shards, beam_args)
+        stats = run_curation(source, input_path, run_dir / layout.CURATE, config_path, num_shards, beam_args)
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
-    print_summary(stats, time.time() - start, run_dir)
+    print_summary(stats, time.time() - start, run_dir / layout.CURATE)

@@ -9,17 +9,22 @@ from pathlib import Path
 
 import click
 
+from llama_data import layout
 from llama_data.config import CONFIGS, ConfigError, load_config
 
 DEFAULT_CONFIG = CONFIGS / "dedup.yaml"
 
 
 def input_files(input_path: str) -> list[str]:
-    """The Parquet documents of a run directory (its curated/ folder), a folder of Parquet files or a glob."""
+    """The Parquet documents of a run directory (RUN/curate/curated), of a curate stage's folder (its curated/),
+    or of a folder or glob of Parquet files."""
     from pipelines.io import expand_input
 
-    curated = Path(input_path) / "curated"
-    return [p for p in expand_input(str(curated) if curated.is_dir() else input_path) if p.endswith(".parquet")]
+    for curated in (Path(input_path) / layout.CURATE / "curated", Path(input_path) / "curated"):
+        if curated.is_dir():
+            input_path = str(curated)
+            break
+    return [p for p in expand_input(input_path) if p.endswith(".parquet")]
 
 
 def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG, num_shards: int = 1,
@@ -34,10 +39,10 @@ def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG
     for sub in ("curated", "rejects", ".tmp"):  # a dedup run owns its output folder: a rerun replaces it
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "dedup_stats.json").unlink(missing_ok=True)
+    (out_dir / "stats.json").unlink(missing_ok=True)
 
     run_job(lambda p: job.build(p, params, paths, str(out_dir), num_shards), beam_args, job.temp_dir(str(out_dir)))
-    return json.loads((out_dir / "dedup_stats.json").read_text())
+    return json.loads((out_dir / "stats.json").read_text())
 
 
 def print_summary(stats: dict, seconds: float, out_dir: Path, out=None) -> None:
@@ -58,27 +63,28 @@ def print_summary(stats: dict, seconds: float, out_dir: Path, out=None) -> None:
             print(f"  warning: connected components not converged after {near['max_rounds']} rounds "
                   f"({near['unconverged_nodes']:,} nodes); raise max_rounds to remove every near duplicate",
                   file=out)
-    print(f"  -> {out_dir / 'curated'}/   rejects: {out_dir / 'rejects'}/   stats: {out_dir / 'dedup_stats.json'}",
+    print(f"  -> {out_dir / 'curated'}/   rejects: {out_dir / 'rejects'}/   stats: {out_dir / 'stats.json'}",
           file=out)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
-@click.option("--input", "input_path", required=True,
-              help="Run directory (its curated/), folder or glob of Parquet documents (local, gs://, s3://).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Writes curated/<source>/, rejects/<source>/<reason>/ and dedup_stats.json.")
+@click.option("--out", "run_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Run directory; writes dedup/curated/<source>/, dedup/rejects/<source>/<reason>/, dedup/stats.json.")
+@click.option("--input", "input_path", default=None,
+              help="Run directory (its curate/curated/), folder or glob of Parquet documents (local, gs://, s3://) "
+                   "[default: the --out run's curated documents].")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_CONFIG, show_default=True, help="Dedup settings (YAML).")
 @click.option("--shards", "num_shards", type=click.IntRange(min=1), default=1, show_default=True,
               help="Output Parquet files per source (and per reject reason).")
 @click.argument("beam_args", nargs=-1, type=click.UNPROCESSED)
-def dedup(input_path, out_dir, config_path, num_shards, beam_args):
+def dedup(run_dir, input_path, config_path, num_shards, beam_args):
     """Remove exact, URL and near duplicates within and across sources with a Beam job (DirectRunner unless
     Beam options such as --runner=... follow)."""
     start = time.time()
     try:
-        stats = run_dedup(input_path, out_dir, config_path, num_shards, beam_args)
+        stats = run_dedup(input_path or str(run_dir), run_dir / layout.DEDUP, config_path, num_shards, beam_args)
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
-    print_summary(stats, time.time() - start, out_dir)
+    print_summary(stats, time.time() - start, run_dir / layout.DEDUP)

@@ -7,15 +7,16 @@ inputs into RUN/models (`lm train` on the Wikipedia dump, `lm cutoffs` and `clas
 input) and curate.commoncrawl uses them in place of the curation config's model paths; without it the curation
 config's paths (or nulls) apply as they are.
 
-Layout: each source's curation job writes RUN/curate/{curated,rejects,stats}/<source>; dedup reads them all and
-writes the final documents to RUN/curated/<source> (its drops to RUN/rejects/, counts to RUN/dedup_stats.json),
-which the tokenizer and the mix read as `llama-data tokenizer/mix --run RUN` do.
+Layout (llama_data/layout.py): every stage writes RUN/<stage>/, the same folder its own command writes: each
+source's curation job RUN/curate/{curated,rejects,stats}/<source>; dedup reads them all and writes the final
+documents to RUN/dedup/curated/<source> (its drops to RUN/dedup/rejects/, counts to RUN/dedup/stats.json), which
+the tokenizer and the encode stage read.
 
 Every stage is fingerprinted by its parameters (config sections, input file listings) and its upstream outputs
 (orchestration/dag.py), and resumes at the granularity it can guarantee: a Beam job writes its shards in one job,
 so the unit of curation is the source (a run killed while curating three of seven sources redoes those three);
 the tokenizer and the mix, a single pass and a global shuffle, redo themselves; training resumes from its last
-checkpoint (`--resume auto`), since a same-fingerprint rerun keeps RUN/checkpoints. Every stage is deterministic,
+checkpoint (`--resume auto`), since a same-fingerprint rerun keeps RUN/train. Every stage is deterministic,
 so an interrupted run ends with the bytes of an uninterrupted one (training checkpoints aside, which depend on
 where it was cut).
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import click
 
+from llama_data import layout
 from llama_data.config import ConfigError, check, from_dict, load_config
 from orchestration.dag import Stage
 
@@ -171,16 +173,16 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
                          params, _curate_work(name, inputs[name], run_dir, cfg, beam_args)))
         curated.append(f"curate.{name}")
     dedup = load_config(cfg.dedup, DedupParams)
-    out.append(Stage("dedup", curated, ["curated", "rejects", "dedup_stats.json"],
+    out.append(Stage("dedup", curated, ["dedup"],
                      {**dataclasses.asdict(dedup), "shards": cfg.beam.shards},
                      lambda: _dedup(run_dir, cfg, beam_args)))
     out.append(Stage("tokenizer", ["dedup"], ["tokenizer"],
                      {**dataclasses.asdict(cfg.tokenizer), "seed": cfg.seed, "weights": mix.weights},
                      lambda: _train_tokenizer(run_dir, cfg, mix)))
-    out.append(Stage("encode", ["dedup", "tokenizer"], ["tokens"], {}, lambda: encode_stage(run_dir)))
-    out.append(Stage("mix", ["encode"], ["mixed"], dataclasses.asdict(mix), lambda: _build_mix(run_dir, mix)))
+    out.append(Stage("encode", ["dedup", "tokenizer"], ["encode"], {}, lambda: encode_stage(run_dir)))
+    out.append(Stage("mix", ["encode"], ["mix"], dataclasses.asdict(mix), lambda: _build_mix(run_dir, mix)))
     if cfg.train:
-        out.append(Stage("train", ["mix"], ["checkpoints", "train.log"],
+        out.append(Stage("train", ["mix"], ["train"],
                          {"config": Path(cfg.train.config).read_text(), "launcher_args": cfg.train.launcher_args},
                          lambda: _train(run_dir, cfg.train), resumable=True))
     return out
@@ -259,7 +261,8 @@ def _curate_work(name, input_path, run_dir, cfg, beam_args):
 def _dedup(run_dir: Path, cfg: RunConfig, beam_args: list[str]) -> str:
     from orchestration.dedup import run_dedup
 
-    s = run_dedup(str(run_dir / "curate"), run_dir, Path(cfg.dedup), cfg.beam.shards, tuple(beam_args))
+    s = run_dedup(str(run_dir / layout.CURATE), run_dir / layout.DEDUP, Path(cfg.dedup), cfg.beam.shards,
+                  tuple(beam_args))
     read = sum(v["read"] for v in s["sources"].values())
     kept = sum(v["kept"] for v in s["sources"].values())
     return f"{read:,} read, {kept:,} kept, {read - kept:,} duplicates removed"
@@ -275,15 +278,15 @@ def _train_tokenizer(run_dir: Path, cfg: RunConfig, mix) -> str:
 def _build_mix(run_dir: Path, mix) -> str:
     from tokens.mix import build_mix
 
-    m = build_mix(mix, run_dir, run_dir / "mixed")
+    m = build_mix(mix, run_dir, run_dir / layout.MIX)
     rows = sum(s["rows"] for s in m["shards"] + m["eval_shards"])
     return f"{len(m['shards'])} shards + {len(m['eval_shards'])} eval, {rows:,} rows of {m['seq_len'] + 1} tokens"
 
 
 def _train(run_dir: Path, train: TrainStageConfig) -> str:
-    """`deepspeed pretrain/run.py` with --resume auto; its output is appended to RUN/train.log."""
+    """`deepspeed pretrain/run.py` with --resume auto; its output is appended to RUN/train/train.log."""
     from pretrain.launch import launch
 
     run_dir = run_dir.resolve()  # the launcher runs in the repository root
-    return launch(train.config, run_dir / "mixed", run_dir / "checkpoints", train.launcher_args,
-                  run_dir / "train.log")
+    out = run_dir / layout.TRAIN
+    return launch(train.config, run_dir / layout.MIX, out, train.launcher_args, out / "train.log")

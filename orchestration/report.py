@@ -2,7 +2,7 @@
 
 The page is static (PNG plots beside it, no server, no JavaScript), so it can be opened from disk, archived with
 the run or attached to a ticket. Each plot is drawn only from what the run wrote: stats, curated and rejected
-Parquet, dedup_stats.json, the mix manifest and the trainer's metrics.jsonl; a missing input leaves a line
+Parquet, the dedup stats, the mix manifest and the trainer's metrics.jsonl; a missing input leaves a line
 saying so.
 """
 from __future__ import annotations
@@ -16,20 +16,19 @@ from pathlib import Path
 import click
 
 from curation.schema import SOURCES
+from llama_data import layout
 
 MAX_DOCS = 100_000  # per source, read for the length / language / perplexity distributions
 
 
 def stats_path(run_dir: Path) -> Path:
-    """RUN/curate/stats.json in a `llama-data run` layout, RUN/stats.json after plain `llama-data curate`."""
-    staged = run_dir / "curate" / "stats.json"
-    return staged if staged.exists() else run_dir / "stats.json"
+    return run_dir / layout.CURATE / "stats.json"
 
 
 def summarize(run_dir: Path) -> str:
     path = stats_path(run_dir)
     if not path.exists():
-        raise click.UsageError(f"{run_dir / 'stats.json'} not found: run `llama-data curate` into {run_dir} first")
+        raise click.UsageError(f"{path} not found: run `llama-data curate` into {run_dir} first")
     stats = json.loads(path.read_text())
     lines = [f"run: {run_dir}", "", f"{'source':<14}{'files':>7}{'read':>10}{'kept':>10}{'kept MB':>9}  top drop reasons"]
     total_read = total_kept = 0
@@ -40,7 +39,7 @@ def summarize(run_dir: Path) -> str:
         total_read += s["read"]
         total_kept += s["kept"]
     lines.append(f"{'total':<14}{'':>7}{total_read:>10,}{total_kept:>10,}")
-    dedup_stats = run_dir / "dedup_stats.json"
+    dedup_stats = run_dir / layout.DEDUP / "stats.json"
     if dedup_stats.exists():
         by_source = json.loads(dedup_stats.read_text())["sources"]
         removed = {}
@@ -50,17 +49,17 @@ def summarize(run_dir: Path) -> str:
         kept = sum(s["kept"] for s in by_source.values())
         reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(removed.items(), key=lambda kv: -kv[1])) or "none"
         lines.append(f"after dedup: {kept:,} kept ({reasons} removed)")
-    manifest = run_dir / "mixed" / "manifest.json"
+    manifest = run_dir / layout.MIX / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())
         rows = sum(s["rows"] for s in m["shards"])
         lines += ["", f"mixed: {len(m['shards'])} shards, {rows:,} sequences of {m['seq_len'] + 1} tokens "
-                      f"({rows * m['seq_len']:,} training tokens) in {run_dir / 'mixed'}"]
+                      f"({rows * m['seq_len']:,} training tokens) in {run_dir / layout.MIX}"]
         lines += [f"  {src:<14} share {r['share']:.3f}  epochs {r['epochs']:.2f}" for src, r in m["realised"].items()]
-    tok = run_dir / "tokenizer" / "tokenizer.model"
+    tok = run_dir / layout.TOKENIZER / "tokenizer.model"
     if tok.exists():
         lines.append(f"tokenizer: {tok}")
-    ckpts = sorted((run_dir / "checkpoints").glob("step-*")) if (run_dir / "checkpoints").exists() else []
+    ckpts = sorted((run_dir / layout.TRAIN).glob("step-*"))
     if ckpts:
         lines.append(f"checkpoint: {ckpts[-1]}")
     return "\n".join(lines)
@@ -109,7 +108,7 @@ def cluster_sizes(run_dir: Path, curate_dir: Path) -> Counter:
         for meta in pq.read_table(folder, columns=["meta"]).column("meta").to_pylist():
             members[json.loads(meta).get("duplicate_of")] += 1
     sizes = Counter(n + 1 for n in members.values())
-    dedup = run_dir / "dedup_stats.json"
+    dedup = run_dir / layout.DEDUP / "stats.json"
     near = json.loads(dedup.read_text()).get("near") if dedup.exists() else None
     for size, count in ((near or {}).get("cluster_sizes") or {}).items():
         sizes[int(size)] += count
@@ -266,7 +265,7 @@ def _mb(path: Path) -> float:
 
 def write_html(run_dir: Path) -> Path:
     """Draw every plot the run's outputs allow into RUN/report/ and write RUN/report/index.html."""
-    out = run_dir / "report"
+    out = run_dir / layout.REPORT
     out.mkdir(parents=True, exist_ok=True)
     stats = json.loads(stats_path(run_dir).read_text())
     curate_dir = stats_path(run_dir).parent
@@ -287,7 +286,7 @@ def write_html(run_dir: Path) -> Path:
     else:
         absent.append("drop reasons: nothing was dropped")
 
-    docs_dir = run_dir / "curated" if (run_dir / "curated").is_dir() else curate_dir / "curated"
+    docs_dir = layout.documents(run_dir) if layout.documents(run_dir).is_dir() else curate_dir / "curated"
     lengths, languages, perplexity = {}, {}, {}
     for name in names:
         n_lengths, metas = documents(docs_dir / name)
@@ -320,11 +319,11 @@ def write_html(run_dir: Path) -> Path:
     else:
         absent.append("duplicate clusters: no duplicates found")
 
-    manifest = run_dir / "mixed" / "manifest.json"
+    manifest = run_dir / layout.MIX / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())
         rows = [[s, f"{r['target_share']:.1%}", f"{r['share']:.1%}", f"{r['epochs']:.2f}",
-                 f"{_mb(run_dir / 'curated' / s):.2f} MB", f"{r['tokens']:,}"] for s, r in m["realised"].items()]
+                 f"{_mb(layout.documents(run_dir) / s):.2f} MB", f"{r['tokens']:,}"] for s, r in m["realised"].items()]
         figure("mix.png", "Mix: realised against target", "target and realised share of tokens per source",
                plot_mix, m["realised"], note=_table(
                    ["Dataset", "Sampling prop. (target)", "Sampling prop. (realised)", "Epochs", "Disk size",
@@ -332,7 +331,7 @@ def write_html(run_dir: Path) -> Path:
     else:
         absent.append(f"mix: no {manifest}")
 
-    metrics = run_dir / "checkpoints" / "metrics.jsonl"
+    metrics = run_dir / layout.TRAIN / "metrics.jsonl"
     curves = training_curves(metrics)
     if curves["loss"]:
         last = max(curves["loss"])

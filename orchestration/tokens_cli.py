@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from llama_data import layout
 from llama_data.config import CONFIGS, ConfigError, load_config
 
 WARN_EPOCHS = 4.0  # the paper repeats no source more than ~2.4 times; far beyond that a model starts to memorise
@@ -26,7 +27,7 @@ def tokenizer():
 @click.option("--weights", default=str(CONFIGS / "mix.yaml"), show_default=True, type=click.Path(dir_okay=False),
               help="Mix config whose weights set each source's share of the sample.")
 def train(run_dir, vocab_size, sample_chars, seed, weights):
-    """Train SentencePiece BPE on a mix-weighted sample of RUN/curated; write RUN/tokenizer/tokenizer.model."""
+    """Train SentencePiece BPE on a mix-weighted sample of RUN/dedup/curated; write RUN/tokenizer/tokenizer.model."""
     from tokens.mix import MixConfig
     from tokens.tokenizer import train as train_tokenizer
 
@@ -50,9 +51,9 @@ def train(run_dir, vocab_size, sample_chars, seed, weights):
               help="Run directory (reads curated/ and tokenizer/, writes tokens/).")
 @click.argument("beam_args", nargs=-1, type=click.UNPROCESSED)
 def encode(run_dir, beam_args):
-    """Encode RUN/curated into RUN/tokens with a Beam job (DirectRunner unless Beam options follow).
+    """Encode RUN/dedup/curated into RUN/encode with a Beam job (DirectRunner unless Beam options follow).
 
-    `llama-data mix` reads RUN/tokens and refuses to start while it is missing or stale."""
+    `llama-data mix` reads RUN/encode and refuses to start while it is missing or stale."""
     start = time.time()
     try:
         manifest = encode_curated(run_dir, beam_args)
@@ -67,9 +68,10 @@ def encode_curated(run_dir: str | Path, beam_args: tuple[str, ...] = ()) -> dict
     from curation.schema import SOURCES
     from pipelines.encode import run_encode
 
-    sources = [s for s in SOURCES if (Path(run_dir) / "curated" / s).is_dir()]
+    sources = [s for s in SOURCES if (layout.documents(run_dir) / s).is_dir()]
     if not sources:
-        raise FileNotFoundError(f"no curated sources in {Path(run_dir) / 'curated'}; run `llama-data curate` first")
+        raise FileNotFoundError(f"no documents in {layout.documents(run_dir)}; run `llama-data curate` and "
+                                f"`llama-data dedup` first")
     return run_encode(run_dir, sources, beam_args)
 
 
@@ -115,7 +117,7 @@ def dry_run_available(config, run_dir: str | None) -> dict[str, int]:
               type=click.Path(dir_okay=False), help="Mix config: source weights, token budget, seq_len, seed.")
 @click.option("--run", "run_dir", default=None, type=click.Path(file_okay=False),
               help="Run directory (reads curated/, tokenizer/ and the tokens/ of `llama-data tokenizer encode`).")
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output [default: RUN/mixed].")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output [default: RUN/mix].")
 @click.option("--dry-run", is_flag=True, help="Print the plan (tokens available, to draw, epochs) and stop.")
 def mix(config_path, run_dir, out_dir, dry_run):
     """Plan, draw, shuffle and pack RUN's encoded documents into Arrow token shards and a manifest."""
@@ -134,7 +136,7 @@ def mix(config_path, run_dir, out_dir, dry_run):
         return
     if run_dir is None:
         raise click.UsageError("Missing option '--run' (needed unless --dry-run).")
-    out_dir = Path(out_dir or Path(run_dir) / "mixed")
+    out_dir = Path(out_dir or Path(run_dir) / layout.MIX)
     start = time.time()
     try:
         manifest = build_mix(config, run_dir, out_dir, log=click.echo)

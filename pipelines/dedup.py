@@ -259,7 +259,7 @@ def temp_dir(out_dir: str) -> str:
 
 def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str, num_shards: int) -> None:
     """Read curated documents, remove exact, URL and near duplicates across all of them, write the survivors
-    and the rejects per source, and `dedup_stats.json`."""
+    and the rejects per source, and `stats.json`."""
     docs = (p
             | "Files" >> beam.Create(paths)
             | "SpreadFiles" >> beam.Reshuffle()
@@ -300,7 +300,7 @@ def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str,
                | "Write" >> WriteShards(directory_of, num_shards, temp_dir(out_dir)))
     counters.append(written | "FileKeys" >> beam.Map(lambda _: ("files", 1)))
     # One sink that depends on everything: the DaskRunner computes only the last transform and its inputs.
-    stats_path = FileSystems.join(out_dir, "dedup_stats.json")
+    stats_path = FileSystems.join(out_dir, "stats.json")
     _ = (tuple(counters)
          | "AllCounters" >> beam.Flatten()
          | "Sum" >> beam.CombinePerKey(sum)

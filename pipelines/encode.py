@@ -1,8 +1,8 @@
 """The encode stage: curated documents -> token ids, a Beam job with one element per curated Parquet part.
 
 The DoFn reads its part in record batches and encodes each batch with one sentencepiece call (a list of texts
-in, lists of ids out); tokens/parts.py writes RUN/tokens/<source>/<part>.arrow from them, and, once every part is
-done, RUN/tokens/manifest.json.
+in, lists of ids out); tokens/parts.py writes RUN/encode/<source>/<part>.arrow from them, and, once every part is
+done, RUN/encode/manifest.json.
 """
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class EncodePart(beam.DoFn):
 
 
 def run_encode(run_dir: str | Path, sources, beam_args: tuple[str, ...] = ()) -> dict:
-    """Encode the curated parts of `sources` with RUN/tokenizer into RUN/tokens (replacing what was there);
+    """Encode the curated parts of `sources` with RUN/tokenizer into RUN/encode (replacing what was there);
     return the manifest. Beam options (e.g. --runner=..., --direct_num_workers=N) pass through."""
     import shutil
 
@@ -92,7 +92,7 @@ def run_encode(run_dir: str | Path, sources, beam_args: tuple[str, ...] = ()) ->
     model = model_path(run_dir).read_bytes()
     inputs = curated_inputs(run_dir, sources)
     out_dir = tokens_dir(run_dir)
-    shutil.rmtree(out_dir, ignore_errors=True)  # the stage owns RUN/tokens: a rerun replaces it
+    shutil.rmtree(out_dir, ignore_errors=True)  # the stage owns RUN/encode: a rerun replaces it
     out_dir.mkdir(parents=True)
     sha, dtype = hashlib.sha256(model).hexdigest(), token_dtype(n_pieces)
     options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)

@@ -30,6 +30,7 @@ def launch(config: str, data: Path, out: Path, launcher_args: list[str], log_pat
            str(ROOT / "pretrain" / "run.py"), "--config", config, "--data", str(data), "--out", str(out),
            "--resume", "auto"]
     last = ""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "a") as log:
         log.write(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(cmd)}\n")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

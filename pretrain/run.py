@@ -1,6 +1,6 @@
 """Pretrain LLaMA on the mix stage's token shards with DeepSpeed ZeRO stage 3.
 
-    deepspeed pretrain/run.py --config configs/train/tiny.yaml --data RUN/mixed --out RUN/checkpoints
+    deepspeed pretrain/run.py --config configs/train/tiny.yaml --data RUN/mix --out RUN/train
     deepspeed --hostfile hosts pretrain/run.py ...          # many nodes (OUT on a shared filesystem)
     torchrun --nproc_per_node 8 pretrain/run.py ...         # or torchrun; `python pretrain/run.py` is one process
 

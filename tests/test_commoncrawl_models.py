@@ -115,11 +115,11 @@ def test_generated_corpus_curated_with_every_annotation(tmp_path):
     cli("classifier", "train", "--wiki", enwiki, "--warc", corpus / "commoncrawl", "--out", models / "ref.bin")
     cli("curate", "--source", "commoncrawl", "--input", corpus / "commoncrawl", "--out", tmp_path / "run",
         "--config", config)
-    stats = json.loads((tmp_path / "run" / "stats.json").read_text())["commoncrawl"]
+    stats = json.loads((tmp_path / "run" / "curate" / "stats.json").read_text())["commoncrawl"]
     assert stats["kept"] > 0 and stats["dropped"]["perplexity"] > 0 and stats["dropped"]["lang"] > 0
-    for row in map(from_row, pq.read_table(tmp_path / "run" / "curated" / "commoncrawl").to_pylist()):
+    for row in map(from_row, pq.read_table(tmp_path / "run" / "curate" / "curated" / "commoncrawl").to_pylist()):
         meta = row["meta"]
         assert meta["language"] == "en" and meta["bucket"] in ("head", "middle") and meta["wiki_prob"] >= 0.25
         assert meta["perplexity"] < cut["middle"] and meta["record_id"] and meta["warc_date"] and meta["digest"]
-    tail = [from_row(r) for r in pq.read_table(tmp_path / "run" / "rejects" / "commoncrawl" / "perplexity").to_pylist()]
+    tail = [from_row(r) for r in pq.read_table(tmp_path / "run" / "curate" / "rejects" / "commoncrawl" / "perplexity").to_pylist()]
     assert all(r["meta"]["bucket"] == "tail" and r["meta"]["perplexity"] >= cut["middle"] for r in tail)

@@ -88,12 +88,12 @@ def test_dedup_removes_exactly_the_planted_copies_within_and_across_sources(corp
     assert result.exit_code == 0, result.output
     assert "candidate pairs" in result.output
     removed = _expected(ids)
-    kept = read_dir(tmp_path / "out" / "curated")
+    kept = read_dir(tmp_path / "out" / "dedup" / "curated")
     assert sorted(d["id"] for d in kept) == sorted(set(ids.values()) - set(removed))
-    assert {d["source"] for d in read_dir(tmp_path / "out" / "curated" / "c4")} == {"c4"}
-    rejects = read_dir(tmp_path / "out" / "rejects")
+    assert {d["source"] for d in read_dir(tmp_path / "out" / "dedup" / "curated" / "c4")} == {"c4"}
+    rejects = read_dir(tmp_path / "out" / "dedup" / "rejects")
     assert {d["id"]: (d["reason"], d["meta"]["duplicate_of"]) for d in rejects} == removed
-    stats = json.loads((tmp_path / "out" / "dedup_stats.json").read_text())
+    stats = json.loads((tmp_path / "out" / "dedup" / "stats.json").read_text())
     total = {s: (v["read"], v["kept"]) for s, v in stats["sources"].items()}
     assert sum(r for r, _ in total.values()) == 9 and sum(k for _, k in total.values()) == 9 - len(removed)
     assert stats["near"]["converged"] and stats["near"]["cluster_sizes"] == {"3": 1}
@@ -177,7 +177,7 @@ def generated(tmp_path_factory):
     config.write_text("commoncrawl:\n  perplexity_models: null\n  classifier_model: null\n")
     for source in ("c4", "commoncrawl", "books"):
         run_curation(source, str(root / "samples" / source), root / "run", config)
-    result = CliRunner().invoke(main, ["dedup", "--input", str(root / "run"), "--out", str(root / "direct")])
+    result = CliRunner().invoke(main, ["dedup", "--input", str(root / "run"), "--out", str(root)])
     assert result.exit_code == 0, result.output
     return root, json.loads((root / "samples" / "manifest.json").read_text())
 
@@ -212,8 +212,8 @@ def test_generated_corpus_loses_exactly_its_planted_duplicates(generated):
     similarity = {s: [c["jaccard"] for g in groups for c in g["copies"]] for s, groups in planted.items()}
     assert [len(planted[s]) for s in planted] == [4, 15, 5]
     assert set(similarity["c4"]) == {1.0} and min(similarity["commoncrawl"]) > 0.9 and min(similarity["books"]) > 0.9
-    assert_planted_duplicates_removed(root, manifest, root / "direct")
-    stats = json.loads((root / "direct" / "dedup_stats.json").read_text())
+    assert_planted_duplicates_removed(root, manifest, root / "dedup")
+    stats = json.loads((root / "dedup" / "stats.json").read_text())
     sizes = Counter(str(len(g["copies"]) + 1) for g in planted["commoncrawl"])
     assert stats["near"]["cluster_sizes"] == dict(sizes) and stats["near"]["converged"]
 
@@ -222,7 +222,7 @@ def test_generated_corpus_on_dask_gives_identical_bytes(generated, tmp_path):
     root, manifest = generated
     run_on_dask(root / "run", tmp_path / "dask")
     assert_planted_duplicates_removed(root, manifest, tmp_path / "dask")
-    assert_same_files(root / "direct", tmp_path / "dask", at_least=5)
+    assert_same_files(root / "dedup", tmp_path / "dask", at_least=5)
 
 
 # ----------------------------------------------------------------------------------------------- books

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from curation.schema import DOC_SCHEMA, SOURCES, make_doc
+from curation.schema import DOC_SCHEMA, SOURCES, make_doc, to_row
 from llama_data.config import CONFIGS
 from orchestration.tokens_cli import mix, tokenizer
 from test_tokenizer import train_cli, write_curated
@@ -215,7 +215,7 @@ def test_dry_run_on_a_run_plans_from_its_encoded_tokens_and_writes_nothing(run, 
     assert result.exit_code == 0, result.output
     line = next(line for line in result.output.splitlines() if line.startswith("books"))
     assert line.split()[-1] == f"{0.045 * BUDGET / (books['tokens'] + 2 * books['documents']):.2f}"
-    assert not (run / "mixed").exists()
+    assert not (run / "mix").exists()
     no_data = CliRunner().invoke(mix, ["--weights", str(config), "--dry-run"])
     assert no_data.exit_code == 2 and "available_tokens" in no_data.stderr
 
@@ -253,16 +253,16 @@ def test_missing_curated_source_is_a_clear_error(run, tmp_path):
 
 def test_missing_or_stale_tokens_exit_2_naming_the_encode_command_and_the_mix_encodes_nothing(run, tmp_path):
     copy = tmp_path / "run"
-    for folder in ("curated", "tokenizer"):
+    for folder in ("dedup", "tokenizer"):
         shutil.copytree(run / folder, copy / folder)
     config = write_config(tmp_path)
     result = run_mix(copy, tmp_path / "out", config)
     assert result.exit_code == 2 and f"run `llama-data tokenizer encode --run {copy}` first" in result.stderr
-    assert not (copy / "tokens").exists() and not (tmp_path / "out").exists()
+    assert not (copy / "encode").exists() and not (tmp_path / "out").exists()
 
     assert encode_cli(copy).exit_code == 0
-    book = [make_doc("books", "new", "a new book")]
-    pq.write_table(pa.Table.from_pylist(book, schema=DOC_SCHEMA), copy / "curated" / "books" / "part-00009.parquet")
+    book = [to_row(make_doc("books", "new", "a new book"))]
+    pq.write_table(pa.Table.from_pylist(book, schema=DOC_SCHEMA), copy / "dedup" / "curated" / "books" / "part-00009.parquet")
     result = run_mix(copy, tmp_path / "out", config)
     assert result.exit_code == 2 and "is missing or stale" in result.stderr and "tokenizer encode" in result.stderr
     assert not (tmp_path / "out").exists()

@@ -61,8 +61,8 @@ ENV = {**os.environ, "DS_ACCELERATOR": "cpu", "OMP_NUM_THREADS": "1"}
 
 
 def launch(run_dir, config, out, *extra, ranks=1, launcher="deepspeed"):
-    """Train on run_dir/mixed and wait."""
-    return subprocess.run(train_cmd(run_dir / "mixed", config, out, *extra, ranks=ranks, launcher=launcher),
+    """Train on run_dir/mix and wait."""
+    return subprocess.run(train_cmd(run_dir / "mix", config, out, *extra, ranks=ranks, launcher=launcher),
                           cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
 
 
@@ -94,7 +94,7 @@ def step_losses(out: Path) -> dict[int, str]:
 
 @pytest.fixture
 def mixed(tmp_path):
-    return write_mixed(tmp_path / "mixed")
+    return write_mixed(tmp_path / "mix")
 
 
 def test_shards_are_memory_mapped_rows(mixed):
@@ -142,7 +142,7 @@ RUN = dict(max_steps=8, batch_tokens=512, micro_batch_size=4, warmup_steps=2, ch
 def uninterrupted(tmp_path_factory):
     """One 2-rank run of all 8 steps, exporting the final weights to Hugging Face format."""
     tmp = tmp_path_factory.mktemp("uninterrupted")
-    data = write_mixed(tmp / "mixed")
+    data = write_mixed(tmp / "mix")
     out = tmp / "checkpoints"
     run = launch(tmp, write_config(tmp / "run.yaml", **RUN), out, "--export-hf", str(tmp / "hf"), ranks=2)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -36,7 +36,7 @@ def test_report_page_draws_every_plot_in_chromium(tmp_path, chromium):
     cli("run", "--config", config, "--out", run)
     out = cli("report", run)
     assert "c4" in out and "wikipedia" in out and "checkpoint: " in out and "step-3" in out
-    deduped = json.loads((run / "dedup_stats.json").read_text())["sources"]
+    deduped = json.loads((run / "dedup" / "stats.json").read_text())["sources"]
     assert f"after dedup: {sum(s['kept'] for s in deduped.values()):,} kept" in out
     expected = {"funnel.png", "drops.png", "lengths.png", "languages.png", "dedup.png", "mix.png", "training.png"}
     assert f"({len(expected)} plots)" in out
@@ -59,8 +59,8 @@ def test_report_page_draws_every_plot_in_chromium(tmp_path, chromium):
     assert {i["src"] for i in images} == expected
     assert all(i["w"] > 0 and i["alt"] for i in images), images
 
-    # Training curves come from the trainer's exact numbers in RUN/checkpoints/metrics.jsonl.
-    records = [json.loads(line) for line in (run / "checkpoints" / "metrics.jsonl").read_text().splitlines()]
+    # Training curves come from the trainer's exact numbers in RUN/train/metrics.jsonl.
+    records = [json.loads(line) for line in (run / "train" / "metrics.jsonl").read_text().splitlines()]
     losses = {r["step"]: r["loss"] for r in records if "loss" in r}
     assert sorted(losses) == [1, 2, 3]
     assert f"step 3: loss {losses[3]:.4f}" in page

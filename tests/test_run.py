@@ -61,8 +61,10 @@ def test_rerun_skips_resumes_after_a_kill_and_reruns_what_changed(tmp_path):
     assert "7 stage(s) ran" in out
     done = outputs(first)
     assert list(done) == ["curate.c4", "curate.wikipedia", "dedup", "encode", "mix", "samples", "tokenizer"]
-    assert "mixed/manifest.json" in done["mix"] and "curated/c4/part-00000-of-00001.parquet" in done["dedup"]
-    assert "tokens/manifest.json" in done["encode"] and not any(path.startswith("tokens/") for path in done["mix"])
+    assert "mix/manifest.json" in done["mix"] and "dedup/curated/c4/part-00000-of-00001.parquet" in done["dedup"]
+    assert "encode/manifest.json" in done["encode"] and not any(path.startswith("encode/") for path in done["mix"])
+    # each stage's outputs lie in the folder named after it
+    assert all(path.startswith(stage.split(".")[0] + "/") for stage, paths in done.items() for path in paths)
 
     mtimes = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
     out = cli("run", "--config", config, "--out", first)

@@ -31,24 +31,27 @@ def test_raw_files_to_a_trained_step(tmp_path, monkeypatch):
     for source in SOURCES:
         cli("curate", "--source", source, "--input", run / "samples" / source, "--out", run)
 
-    stats = json.loads((run / "stats.json").read_text())
+    stats = json.loads((run / "curate" / "stats.json").read_text())
     assert list(sorted(stats)) == sorted(SOURCES)
     for source, s in stats.items():
         assert s["read"] == s["kept"] + sum(s["dropped"].values()), source
-        kept = pq.read_table(run / "curated" / source).num_rows
-        dropped = pq.read_table(run / "rejects" / source).num_rows if s["dropped"] else 0
+        kept = pq.read_table(run / "curate" / "curated" / source).num_rows
+        dropped = pq.read_table(run / "curate" / "rejects" / source).num_rows if s["dropped"] else 0
         assert (kept, dropped) == (s["kept"], s["read"] - s["kept"]), source
         assert kept > 0, source
     # Planted damage is caught by the right filter in each source.
     assert stats["commoncrawl"]["dropped"]["lang"] > 0 and stats["commoncrawl"]["dropped"]["http_status"] > 0
     assert stats["github"]["dropped"]["license"] > 0 and stats["wikipedia"]["dropped"]["redirect"] > 0
 
+    cli("dedup", "--out", run)
+    deduped = json.loads((run / "dedup" / "stats.json").read_text())["sources"]
+    assert {s: d["read"] for s, d in deduped.items()} == {s: stats[s]["kept"] for s in SOURCES}
     cli("tokenizer", "train", "--run", run, "--vocab-size", 800)
     mix_config = yaml.safe_load((CONFIGS / "mix.demo.yaml").read_text()) | {"tokens": 40000, "seq_len": 64}
     (run / "mix.yaml").write_text(yaml.safe_dump(mix_config))
     cli("tokenizer", "encode", "--run", run)
     cli("mix", "--weights", run / "mix.yaml", "--run", run)
-    manifest = json.loads((run / "mixed" / "manifest.json").read_text())
+    manifest = json.loads((run / "mix" / "manifest.json").read_text())
     rows = sum(s["rows"] for s in manifest["shards"])
     assert rows * 65 == sum(r["tokens"] for r in manifest["realised"].values())
     # whole documents are drawn, so a source is off its target by up to about one document (~900 tokens here)
@@ -57,11 +60,11 @@ def test_raw_files_to_a_trained_step(tmp_path, monkeypatch):
     train_config = yaml.safe_load((CONFIGS / "train" / "tiny.yaml").read_text()) | {
         "max_steps": 4, "checkpoint_every": 4, "log_every": 1, "micro_batch_size": 4}
     (run / "train.yaml").write_text(yaml.safe_dump(train_config))
-    trained = launch(run, run / "train.yaml", run / "checkpoints")
+    trained = launch(run, run / "train.yaml", run / "train")
     assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
     losses = logged_losses(trained.stdout)
     assert len(losses) == 4 and all(math.isfinite(x) for x in losses)
-    assert (run / "checkpoints" / "step-4").is_dir()
+    assert (run / "train" / "step-4").is_dir()
 
     report = cli("report", run)
     assert all(source in report for source in SOURCES)

@@ -37,7 +37,7 @@ def fake_text(rng: random.Random, source: str, words: list[str]) -> str:
 
 
 def write_curated(run: Path, docs: dict[str, int], seed: int = 0) -> dict[str, list[str]]:
-    """RUN/curated/<source>/part-0000{0,1}.parquet with `docs[source]` generated documents; returns the texts."""
+    """RUN/dedup/curated/<source>/part-0000{0,1}.parquet with `docs[source]` generated documents; returns the texts."""
     rng = random.Random(seed)
     syllables = ["ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "an", "el", "or", "ith", "ber", "gal", "dun"]
     words = ["".join(rng.choice(syllables) for _ in range(rng.randint(1, 4))) for _ in range(300)]
@@ -46,7 +46,7 @@ def write_curated(run: Path, docs: dict[str, int], seed: int = 0) -> dict[str, l
         texts[source] = [fake_text(rng, source, words) for _ in range(n)]
         rows = [to_row(make_doc(source, str(i), t, url=f"https://example.org/{i}"))
                 for i, t in enumerate(texts[source])]
-        folder = run / "curated" / source
+        folder = run / "dedup" / "curated" / source
         folder.mkdir(parents=True)
         half = len(rows) // 2
         for k, part in enumerate((rows[:half], rows[half:])):
@@ -99,8 +99,8 @@ def test_encode_decode_round_trips(run, text):
 
 
 def test_same_seed_gives_identical_model_and_other_seed_differs(run, tmp_path):
-    shutil.copytree(run / "curated", tmp_path / "a" / "curated")
-    shutil.copytree(run / "curated", tmp_path / "b" / "curated")
+    shutil.copytree(run / "dedup" / "curated", tmp_path / "a" / "dedup" / "curated")
+    shutil.copytree(run / "dedup" / "curated", tmp_path / "b" / "dedup" / "curated")
     assert train_cli(tmp_path / "a", "--vocab-size", str(VOCAB)).exit_code == 0
     assert train_cli(tmp_path / "b", "--vocab-size", str(VOCAB), "--seed", "1", "--sample-chars", "50000").exit_code == 0
 
@@ -113,10 +113,10 @@ def test_same_seed_gives_identical_model_and_other_seed_differs(run, tmp_path):
 
 
 def test_sample_follows_mix_weights(run, tmp_path):
-    shutil.copytree(run / "curated", tmp_path / "curated")
+    shutil.copytree(run / "dedup" / "curated", tmp_path / "dedup" / "curated")
     summary = train(tmp_path, {"c4": 3.0, "wikipedia": 1.0}, vocab_size=VOCAB, sample_chars=40_000, seed=0)
     # whole documents are taken until each share is reached, so each overshoots by less than one document
-    longest = max(len(t) for s in ("c4", "wikipedia") for t in pq.read_table(run / "curated" / s)["text"].to_pylist())
+    longest = max(len(t) for s in ("c4", "wikipedia") for t in pq.read_table(run / "dedup" / "curated" / s)["text"].to_pylist())
     assert 30_000 <= summary["chars"]["c4"] < 30_000 + longest
     assert 10_000 <= summary["chars"]["wikipedia"] < 10_000 + longest
     assert set(summary["chars"]) == {"c4", "wikipedia"}
@@ -130,7 +130,7 @@ def test_long_lines_are_cut_to_fit_without_losing_text():
 
 
 def test_too_large_vocab_is_a_clear_error(run, tmp_path):
-    shutil.copytree(run / "curated", tmp_path / "curated")
+    shutil.copytree(run / "dedup" / "curated", tmp_path / "dedup" / "curated")
     result = train_cli(tmp_path, "--vocab-size", "32000")
     assert result.exit_code == 1
     assert "--vocab-size 32000 is too large" in result.stderr and "smaller --vocab-size" in result.stderr
@@ -167,7 +167,7 @@ def test_hugging_face_loads_the_folder_and_gives_sentencepiece_ids(run, class_na
 
     hf = getattr(transformers, class_name).from_pretrained(str(run / "tokenizer"))
     sp = load(run)
-    texts = HF_TEXTS + pq.read_table(run / "curated" / "github").column("text").to_pylist()[:50]
+    texts = HF_TEXTS + pq.read_table(run / "dedup" / "curated" / "github").column("text").to_pylist()[:50]
     assert len(hf) == VOCAB
     assert hf(texts, add_special_tokens=False)["input_ids"] == sp.encode(texts)
     assert hf("Hello world")["input_ids"] == [sp.bos_id()] + sp.encode("Hello world")  # LLaMA: bos, no eos
@@ -218,9 +218,9 @@ def real_documents(samples: Path) -> dict[str, list[str]]:
 def test_tokenizer_json_loads_without_protobuf_and_gives_sentencepiece_ids_on_real_text(samples_dir, tmp_path):
     docs = real_documents(samples_dir)
     for source, texts in docs.items():
-        folder = tmp_path / "run" / "curated" / source
+        folder = tmp_path / "run" / "dedup" / "curated" / source
         folder.mkdir(parents=True)
-        rows = [make_doc(source, str(i), t) for i, t in enumerate(texts)]
+        rows = [to_row(make_doc(source, str(i), t)) for i, t in enumerate(texts)]
         pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / "part-00000.parquet")
     train(tmp_path / "run", {s: 1.0 for s in docs}, vocab_size=2000, seed=0)
     sp = load(tmp_path / "run")

@@ -287,8 +287,8 @@ def pack(chunks, row_len: int, shard_rows: int, out_dir: Path, kind: str, source
 
 
 def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=print) -> dict:
-    """Plan, draw, shuffle and pack RUN/tokens into `out_dir`; return the manifest (written last).
-    RUN/tokens must be current (StaleTokens if not): encoding is the encode stage's, not the mix's."""
+    """Plan, draw, shuffle and pack RUN/encode into `out_dir`; return the manifest (written last).
+    RUN/encode must be current (StaleTokens if not): encoding is the encode stage's, not the mix's."""
     sp = load(run_dir)  # a missing tokenizer or curated source, or stale tokens, fail before anything is written
     sources = list(config.weights)
     model = model_path(run_dir).read_bytes()

@@ -1,4 +1,4 @@
-"""The encoded documents of a run: RUN/tokens/<source>/<part>.arrow and RUN/tokens/manifest.json.
+"""The encoded documents of a run: RUN/encode/<source>/<part>.arrow and RUN/encode/manifest.json.
 
 Written by the encode stage (pipelines/encode.py), read by the mix. Each part is an Arrow IPC file with columns
 `id` (the curated document id) and `tokens` (list<uint16>, or uint32 for vocabularies over 65536: the ids without
@@ -16,16 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
+from llama_data import layout
 from llama_data.files import atomic_write
 from tokens.tokenizer import curated_parts
 
 
 class StaleTokens(ValueError):
-    """RUN/tokens is missing, or was not encoded by this tokenizer from the curated parts there now."""
+    """RUN/encode is missing, or was not encoded by this tokenizer from the curated parts there now."""
 
 
 def tokens_dir(run_dir: str | Path) -> Path:
-    return Path(run_dir) / "tokens"
+    return Path(run_dir) / layout.ENCODE
 
 
 def token_dtype(vocab_size: int) -> str:
@@ -60,7 +61,7 @@ def write_part(path: Path, dtype: str, batches) -> tuple[int, int]:
 
 
 def write_manifest(out_dir: str | Path, model_sha256: str, dtype: str, parts: list[dict]):
-    """RUN/tokens/manifest.json listing `parts` (the encode stage's per-part records) in path order."""
+    """RUN/encode/manifest.json listing `parts` (the encode stage's per-part records) in path order."""
     parts = sorted(parts, key=lambda p: p["path"])
     manifest = {"tokenizer_sha256": model_sha256, "dtype": dtype, "document": "ids without bos/eos",
                 "parts": parts}
@@ -78,8 +79,8 @@ def curated_inputs(run_dir: str | Path, sources) -> list[tuple[str, str]]:
 
 
 def is_current(run_dir: str | Path, sources, model: bytes) -> bool:
-    """Whether RUN/tokens holds `sources` encoded by this tokenizer from the curated parts there now
-    (a source without curated parts is an error, whatever RUN/tokens holds)."""
+    """Whether RUN/encode holds `sources` encoded by this tokenizer from the curated parts there now
+    (a source without curated parts is an error, whatever RUN/encode holds)."""
     wanted = {(s, Path(p).name, os.path.getsize(p)) for s, p in curated_inputs(run_dir, sources)}
     encoded = manifest(run_dir)
     if encoded is None or encoded["tokenizer_sha256"] != hashlib.sha256(model).hexdigest():

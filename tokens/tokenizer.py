@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from curation.schema import SOURCES
+from llama_data import layout
 from llama_data.files import atomic_write
 
 UNK_ID, BOS_ID, EOS_ID, PAD_ID = 0, 1, 2, -1
@@ -80,7 +81,7 @@ def hf_tokenizer_json(processor) -> bytes:
 
 
 def model_path(run_dir: str | Path) -> Path:
-    return Path(run_dir) / "tokenizer" / "tokenizer.model"
+    return Path(run_dir) / layout.TOKENIZER / "tokenizer.model"
 
 
 def load(run_dir: str | Path):
@@ -94,12 +95,12 @@ def load(run_dir: str | Path):
 
 
 def curated_parts(run_dir: str | Path, source: str) -> list[Path]:
-    """The curated Parquet parts of `source`, in a stable order; an error if there are none."""
-    folder = Path(run_dir) / "curated" / source
+    """The final (deduplicated) Parquet parts of `source`, in a stable order; an error if there are none."""
+    folder = layout.documents(run_dir) / source
     parts = sorted(folder.glob("part-*.parquet"))
     if not parts:
         raise FileNotFoundError(f"no curated documents for '{source}' in {folder}; "
-                                f"run `llama-data curate --source {source} ...` first")
+                                f"run `llama-data curate --source {source} ...` and `llama-data dedup` first")
     return parts
 
 
