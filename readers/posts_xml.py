@@ -1,5 +1,6 @@
-"""Stack Exchange's `<site>/Posts.xml` of the data dump, streamed row by row (pipelines/stackexchange.py joins
-questions with their answers and ranks the sites).
+"""Stack Exchange's `<site>/Posts.xml` of the data dump, streamed row by row, or read straight from the dump's
+`<site>.7z` archive (`stackoverflow.com-Posts.7z` for the largest site), the site taken from the archive's name;
+pipelines/stackexchange.py joins questions with their answers and ranks the sites.
 
 What the job counts as a document (so that read == kept + dropped in the stats): a question thread, or a row
 that does not become part of one. A question and its answers make one document, the answers counted in its
@@ -21,7 +22,8 @@ import xml.etree.ElementTree as ET
 from curation.schema import make_doc, reject
 from curation.sources import stackexchange
 from curation.sources.stackexchange import ANSWER, QUESTION
-from readers.limits import Limits, Oversized, open_decompressed
+from readers.limits import Limits, Oversized, limited, open_decompressed
+from readers.sevenzip import open_member, site_of_archive
 
 CHUNK = 1 << 20
 _SITE = re.compile(r"^[A-Za-z0-9.-]+")  # the folder name up to the first character a host name cannot have
@@ -67,15 +69,27 @@ def _post(site: str, row: int, attrs: dict) -> dict:
 
 
 def read(path: str, f, limits: Limits):
-    """The rows of a site's Posts.xml as partial documents (a question or an answer) or rejects."""
+    """The rows of a site's Posts.xml (or of the Posts.xml in its .7z) as partial documents (a question or an
+    answer) or rejects."""
     parts = path.split("/")
     name, folder = parts[-1], parts[-2] if len(parts) > 1 else ""
+    if name.endswith(".7z"):
+        site = site_of_archive(name)
+        if site is None:
+            yield reject(make_doc("stackexchange", name, "", path), "unsupported_file")
+            return
+        with open_member(f, "Posts.xml") as posts:
+            yield from _rows(site, path, limited(posts, limits.max_decompressed_bytes), limits)
+        return
     site = _SITE.match(folder)
     if name != "Posts.xml" or site is None:
         yield reject(make_doc("stackexchange", f"{folder}/{name}", "", path), "unsupported_file")
         return
-    site, rows = site.group(), 0
-    stream = open_decompressed(path, f, limits.max_decompressed_bytes)
+    yield from _rows(site.group(), path, open_decompressed(path, f, limits.max_decompressed_bytes), limits)
+
+
+def _rows(site: str, path: str, stream, limits: Limits):
+    rows = 0
     for n, piece in enumerate(_pieces(stream, limits.max_document_bytes)):
         if isinstance(piece, Oversized):
             yield reject(_damaged(site, n, b"<" + piece.head, "a row longer than the document limit"), "too_large")

@@ -91,7 +91,12 @@ class _Checked:
         self.f, self.failure = f, failure
 
     def read(self, n: int = -1) -> bytes:
-        data = self.f.read(n)
+        return self._checked(self.f.read(n))
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._checked(self.f.read1(n))
+
+    def _checked(self, data: bytes) -> bytes:
         if not data and self.failure:
             raise self.failure[0]
         return data

@@ -9,7 +9,7 @@ from curation.sources.stackexchange import (StackExchangeParams, assemble, curat
                                             site_ranks, with_site_rank)
 from orchestration.curate import run_curation
 from readers import posts_xml as reader
-from readers.limits import Limits
+from readers.limits import DecompressionLimit, Limits
 from readers.posts_xml import read
 from conftest import SAMPLES as SAMPLES_ROOT
 
@@ -130,3 +130,32 @@ def test_curates_real_sites(run):
     wikis = {doc_id("stackexchange", f"{COFFEE}/{r['Id']}") for r in rows if r["PostTypeId"] in ("4", "5")}
     rejected = pq.read_table(out / "rejects" / "stackexchange" / "post_type").to_pylist()
     assert {r["id"] for r in rejected} == wikis and len(wikis) == 40
+
+
+def test_a_7z_dump_gives_the_documents_of_its_posts_xml(tmp_path):
+    """A real dump ships `<site>.7z`: the job reads Posts.xml inside it, the site named by the archive, with the
+    same documents as from the extracted file; an archive without Posts.xml is a counted read error."""
+    import py7zr
+
+    plain, packed = tmp_path / "plain" / COFFEE, tmp_path / "packed"
+    plain.mkdir(parents=True)
+    packed.mkdir()
+    (plain / "Posts.xml").write_bytes((SAMPLES / COFFEE / "Posts.xml").read_bytes())
+    with py7zr.SevenZipFile(packed / f"{COFFEE}.7z", "w") as z:
+        z.write(SAMPLES / COFFEE / "Posts.xml", "Posts.xml")
+        z.writestr(b"<comments/>", "Comments.xml")
+    with py7zr.SevenZipFile(packed / "empty.stackexchange.com.7z", "w") as z:
+        z.writestr(b"<tags/>", "Tags.xml")
+    a = run_curation("stackexchange", str(tmp_path / "plain"), tmp_path / "a")
+    b = run_curation("stackexchange", str(packed), tmp_path / "b")
+    assert (b["files"], b["read"], b["kept"]) == (2, a["read"] + 1, a["kept"]) and a["kept"] > 200
+    assert b["dropped"] == {**a["dropped"], "read_error": 1}
+
+    def rows(run, folder):
+        return sorted(map(from_row, pq.read_table(run / folder / "stackexchange").to_pylist()), key=lambda r: r["id"])
+    assert rows(tmp_path / "b", "curated") == rows(tmp_path / "a", "curated")
+    [error] = pq.read_table(tmp_path / "b" / "rejects" / "stackexchange" / "read_error").to_pylist()
+    assert "no Posts.xml in the archive" in from_row(error)["meta"]["error"]
+
+    with (packed / f"{COFFEE}.7z").open("rb") as f, pytest.raises(DecompressionLimit):  # a bomb stops at the limit
+        list(read(f"x/{COFFEE}.7z", f, Limits(max_decompressed_bytes=1 << 16)))
