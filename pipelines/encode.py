@@ -21,7 +21,7 @@ BATCH_DOCS = 256  # documents per sentencepiece call and per Arrow record batch
 
 
 class EncodePart(beam.DoFn):
-    """Encodes one curated part (source, path) into tokens/<source>/<part>.arrow; yields the part's counts.
+    """Encodes one curated part (source, path) into encode/<source>/<part>.arrow; yields the part's counts.
 
     Documents are encoded line by line, in one sentencepiece call per batch, and the lines joined with the
     newline's byte piece <0x0A>. That gives exactly the ids of encoding each document whole, because no piece

@@ -201,7 +201,7 @@ def setup(args: argparse.Namespace) -> tuple[Run, int]:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         os.environ.update(RANK="0", LOCAL_RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    deepspeed.ops.__compatible_ops__["deepspeed_shm_comm"] = False  # else a C++ op is compiled (~95 s) on CPU
+    deepspeed.ops.__compatible_ops__["deepspeed_shm_comm"] = False  # else a C++ op is compiled at start-up on CPU
     deepspeed.init_distributed()
     rank, world_size = dist.get_rank(), dist.get_world_size()
 

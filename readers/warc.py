@@ -17,7 +17,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from isal import isal_zlib  # zlib's interface; Intel ISA-L inflates WARC members twice as fast
+from isal import isal_zlib  # zlib's interface; Intel ISA-L inflates WARC members faster (docs/BENCHMARKS.md)
 from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
 from curation.schema import doc_id, make_doc, reject
