@@ -22,14 +22,22 @@ def load_params(config_path: Path, source):
     return _section(read_curation_config(config_path), config_path, source.name, source.params)
 
 
+def load_filters(config_path: Path):
+    """The `filters:` section of the curation config (URL blocklist and PII scrubbing per source)."""
+    from curation.filters import Filters
+
+    return _section(read_curation_config(config_path), config_path, "filters", Filters)
+
+
 def read_curation_config(config_path: Path) -> dict:
-    """The curation config as a mapping of source -> thresholds, plus `limits`; unknown keys are refused."""
+    """The curation config as a mapping of source -> thresholds, plus `limits` and `filters`; unknown keys are
+    refused."""
     raw = read_yaml(config_path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{config_path}: top level must be a mapping of source -> thresholds")
-    unknown = sorted(set(raw) - set(SOURCES) - {"limits"})
+    unknown = sorted(set(raw) - set(SOURCES) - {"limits", "filters"})
     if unknown:
-        raise ConfigError(f"{config_path}: unknown key '{unknown[0]}' (known: limits, {', '.join(SOURCES)})")
+        raise ConfigError(f"{config_path}: unknown key '{unknown[0]}' (known: limits, filters, {', '.join(SOURCES)})")
     return raw
 
 
@@ -50,6 +58,7 @@ def merge_stats(run_dir: Path) -> dict:
 
 def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: Path = DEFAULT_CONFIG,
                  num_shards: int = 1, beam_args: tuple[str, ...] = ()) -> dict:
+    from curation.filters import Filters
     from pipelines import curate as job
     from pipelines.io import expand_input
     from pipelines.launch import run_job
@@ -60,6 +69,7 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     config = read_curation_config(config_path)
     params = _section(config, config_path, source.name, source.params)
     file_limits = _section(config, config_path, "limits", Limits)
+    filters = _section(config, config_path, "filters", Filters)
     paths = expand_input(input_path)
     if source.units is not None:
         paths = source.units(input_path, paths)
@@ -70,7 +80,7 @@ def run_curation(source_name: str, input_path: str, run_dir: Path, config_path: 
     (run_dir / "stats").mkdir(parents=True, exist_ok=True)
     (run_dir / "stats" / f"{source_name}.json").unlink(missing_ok=True)
 
-    run_job(lambda p: job.build(p, source, params, paths, str(run_dir), num_shards, file_limits), beam_args,
+    run_job(lambda p: job.build(p, source, params, paths, str(run_dir), num_shards, file_limits, filters), beam_args,
             job.temp_dir(str(run_dir), source_name))
     return merge_stats(run_dir)[source_name]
 

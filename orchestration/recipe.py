@@ -139,7 +139,7 @@ def load_run_config(path: Path) -> tuple[RunConfig, object]:
 def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Stage]:
     """The DAG of a run, in an order where every stage comes after the stages it reads."""
     from curation.schema import SOURCES
-    from orchestration.curate import load_params
+    from orchestration.curate import load_filters, load_params
     from orchestration.tokens_cli import encode_stage
     from pipelines.dedup import DedupParams
     from pipelines.registry import get_source
@@ -157,7 +157,7 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
                   "warc": cfg.sources["commoncrawl"] and _listing(inputs["commoncrawl"])}
         out.append(Stage("models", after, ["models"], params,
                          lambda: _train_models(run_dir, m, wiki, inputs["commoncrawl"], cfg.seed)))
-    curated = []
+    curated, filters = [], load_filters(Path(cfg.curation))
     for name in [s for s in SOURCES if s in cfg.sources]:
         after = [] if cfg.sources[name] else ["samples"]
         if name == "commoncrawl" and cfg.models:  # checked without the models, which are the models stage's
@@ -166,8 +166,11 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
             thresholds = from_dict(get_source(name).params, section, cfg.curation, "commoncrawl.")
         else:
             thresholds = load_params(Path(cfg.curation), get_source(name))
+        blocklist = filters.blocklist_for(name)
         params = {"input": cfg.sources[name] and _listing(inputs[name]), "shards": cfg.beam.shards,
-                  "thresholds": dataclasses.asdict(thresholds)}
+                  "thresholds": dataclasses.asdict(thresholds),
+                  "pii": filters.scrubs(name) and dataclasses.asdict(filters.pii),
+                  "url_blocklist": blocklist and _listing(blocklist)}
         out.append(Stage(f"curate.{name}", after,
                          [f"curate/curated/{name}", f"curate/rejects/{name}", f"curate/stats/{name}.json"],
                          params, _curate_work(name, inputs[name], run_dir, cfg, beam_args)))

@@ -1,5 +1,5 @@
-"""The curation job of one source: read -> (assemble) -> (prepare) -> curate -> (exact dedup) -> (finish) ->
-write kept and rejects.
+"""The curation job of one source: read -> (assemble) -> (prepare) -> [URL blocklist] curate [PII scrub] ->
+(exact dedup) -> (finish) -> write kept and rejects.
 
 Thin Beam composition: the decisions are `curation/` functions called through the source's curator.
 Every record read ends up either in `curated/<source>/` or in `rejects/<source>/<reason>/`, and the counts
@@ -15,6 +15,9 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
+from curation.blocklist import Blocklist
+from curation.filters import Filters
+from curation.pii import scrub
 from curation.schema import reject, with_meta
 from pipelines.io import Limits, ReadFiles, WriteShards, safe_reason
 from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
@@ -28,11 +31,16 @@ class Curate(beam.DoFn):
     (bench/commoncrawl.py)."""
     BATCH = 64
 
-    def __init__(self, source: Source, params):
-        self.source, self.params = source, params
+    def __init__(self, source: Source, params, filters: Filters):
+        self.source, self.params, self.filters = source, params, filters
 
     def setup(self):
         self.curator, self.judged = self.source.make_curator(self.params), 0
+        self.blocklist = None
+        if path := self.filters.blocklist_for(self.source.name):
+            with FileSystems.open(path) as f:
+                self.blocklist = Blocklist(f.read().decode("utf-8").splitlines())
+        self.pii = self.filters.pii if self.filters.scrubs(self.source.name) else None
 
     def start_bundle(self):
         self.batch = []
@@ -57,14 +65,23 @@ class Curate(beam.DoFn):
     def _judge_one(self, doc: dict) -> dict:
         if "reason" in doc:  # already rejected while reading
             return doc
+        if self.blocklist is not None and (entry := self.blocklist.match(doc["url"])):
+            return reject(with_meta(doc, blocked_by=entry), "url_blocklist")
         try:
-            return self.curator(doc)
+            doc = self.curator(doc)
         except Exception as e:  # noqa: BLE001 - a document that breaks a filter is counted, not fatal
             return reject(with_meta(doc, error=f"{type(e).__name__}: {e}"), "curate_error")
+        if self.pii is not None and "reason" not in doc:
+            scrubbed = scrub(doc["text"], self.pii.emails, self.pii.ips)
+            if scrubbed.emails or scrubbed.ips:
+                doc = with_meta({**doc, "text": scrubbed.text}, pii={"emails": scrubbed.emails, "ips": scrubbed.ips})
+        return doc
 
 
-def _write_stats(path: str, source: str, files: int, outcomes: list) -> None:
+def _write_stats(path: str, source: str, files: int, outcomes: list, pii=None) -> None:
     stats = {"source": source, "files": files, **source_counts(outcomes, source)}
+    if pii is not None:
+        stats["pii"] = dict(zip(("documents", "emails", "ips"), pii))
     with FileSystems.create(path) as f:
         f.write(json.dumps(stats, indent=1, sort_keys=True).encode())
 
@@ -74,8 +91,17 @@ def temp_dir(run_dir: str, source_name: str) -> str:
     return FileSystems.join(run_dir, ".tmp", source_name)
 
 
+def _pii_counts(doc: dict) -> tuple[int, int, int]:
+    pii = doc["meta"].get("pii") if "reason" not in doc else None
+    return (1, pii["emails"], pii["ips"]) if pii else (0, 0, 0)
+
+
+def _sum_counts(counts) -> tuple[int, int, int]:
+    return tuple(map(sum, zip(*counts))) or (0, 0, 0)
+
+
 def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: str, num_shards: int,
-          file_limits: Limits = Limits()) -> None:
+          file_limits: Limits = Limits(), filters: Filters = Filters()) -> None:
     name = source.name
     records = (p
                | "Files" >> beam.Create(paths)
@@ -86,7 +112,12 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
     prepare = source.prepare(params, paths, temp_dir(run_dir, name)) if source.prepare is not None else None
     if prepare is not None:
         records = records | "Prepare" >> prepare
-    rows = records | "Curate" >> beam.ParDo(Curate(source, params))
+    rows = records | "Curate" >> beam.ParDo(Curate(source, params, filters))
+    pii = []
+    if filters.scrubs(name):  # documents scrubbed and addresses replaced, into the stats
+        pii = [beam.pvalue.AsSingleton(rows
+                                       | "PiiCounts" >> beam.Map(_pii_counts)
+                                       | "SumPii" >> beam.CombineGlobally(_sum_counts))]
     if source.dedup_key is not None or source.finish is not None:  # steps across the kept documents
         kept, dropped = split(rows, "Curated")
         dropped = [dropped]
@@ -110,4 +141,5 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
              lambda r: FileSystems.join(rejects_dir, safe_reason(r["reason"])) if "reason" in r else curated_dir,
              num_shards, temp_dir(run_dir, name))
          | "CountOutcomes" >> CountOutcomes()
-         | "WriteStats" >> beam.Map(lambda outcomes: _write_stats(stats_path, name, len(paths), outcomes)))
+         | "WriteStats" >> beam.Map(lambda outcomes, *pii: _write_stats(stats_path, name, len(paths), outcomes, *pii),
+                                    *pii))

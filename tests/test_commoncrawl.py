@@ -6,6 +6,7 @@ from warcio.warcwriter import WARCWriter
 
 from curation.schema import doc_id, from_row, make_doc
 from curation.sources.commoncrawl import curate, decode_html, html_to_text, parse_content_type
+from curation.pii import EMAIL, IP, scrub
 from orchestration.curate import run_curation
 from pipelines.commoncrawl import CommonCrawlParams
 from readers.limits import Limits
@@ -183,3 +184,27 @@ def test_gopher_rules_name_the_first_rule_broken():
     assert gopher_problem("\n".join([good] + ["and then the river..."] * 2)) == "gopher_ellipsis_lines"
     assert gopher_problem(good + " 1234 567" * 40) == "gopher_alpha_words"
     assert gopher_problem("Rivers rise in hills, flowing seaward; boats carry wool. " * 8) == "gopher_stop_words"
+
+
+def test_url_blocklist_and_pii_scrubbing_on_real_pages(tmp_path, samples_dir):
+    (tmp_path / "block.txt").write_text("# test list\ncreativecommons.org\nhttps://allenai.org/\n")
+    (tmp_path / "cc.yaml").write_text(
+        NO_MODELS + "  line_dedup_files: 0\n"
+        f"filters:\n  url_blocklist: {{file: {tmp_path / 'block.txt'}, sources: [commoncrawl]}}\n")
+    stats = run_curation("commoncrawl", str(samples_dir / "commoncrawl_w*" / "*.gz"), tmp_path,
+                         tmp_path / "cc.yaml")
+    blocked = _rows(tmp_path / "rejects/commoncrawl/url_blocklist/part-00000-of-00001.parquet")
+    assert {r["meta"]["blocked_by"] for r in blocked} == {"creativecommons.org", "allenai.org"}
+    assert sum(r["url"] == "https://allenai.org/" for r in blocked) == 3  # its three fetches
+    assert stats["dropped"]["url_blocklist"] == len(blocked) and stats["read"] == 33
+    kept = _rows(tmp_path / "curated/commoncrawl/part-00000-of-00001.parquet")
+    assert not any("creativecommons.org/" in r["url"] or r["url"] == "https://allenai.org/" for r in kept)
+    assert "https://prior.allenai.org/" in {r["url"] for r in kept}  # a page entry blocks that page only
+    # The real pages carry contact addresses; kept text holds only the placeholder, and the stats count them.
+    scrubbed = [r for r in kept if "pii" in r["meta"]]
+    assert {r["url"] for r in scrubbed} == {"https://commoncrawl.org/faq", "http://037426.cn/"}
+    assert all(r["text"].count(EMAIL) >= r["meta"]["pii"]["emails"] and r["text"].count(IP) >= r["meta"]["pii"]["ips"]
+               for r in scrubbed)
+    assert all(scrub(r["text"]).text == r["text"] for r in kept)  # nothing left to replace
+    assert stats["pii"] == {"documents": len(scrubbed), "emails": sum(r["meta"]["pii"]["emails"] for r in scrubbed),
+                            "ips": sum(r["meta"]["pii"]["ips"] for r in scrubbed)}
