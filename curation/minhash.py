@@ -1,12 +1,13 @@
 """MinHash-LSH near-duplicate detection as pure functions: word n-gram shingles, signatures, band keys,
 LSH parameters from a target Jaccard threshold, and the exact overlap used to confirm candidates.
 
-Everything is vectorised over a batch of documents with numpy, and every hash is 64-bit:
-- a word is hashed once, with a polynomial hash mod 2^64 computed for all words of the batch at once from
-  prefix sums over the bytes, then mixed with murmur3's finaliser;
-- a shingle (n consecutive words of one document) is a mixed sum of its words' hashes;
-- permutation k maps a shingle hash h to A[k] * h + B[k] mod 2^64 (A odd: a bijection), and the signature
-  keeps the minimum per permutation, computed for many documents in one `np.minimum.reduceat`.
+Everything is vectorised over a batch of documents with numpy, so no Python loop runs per word or shingle:
+- a word is hashed once to 64 bits from unaligned 8-byte reads of the batch's bytes (its first and last
+  8 bytes, and the ones between for a long word), mixed with murmur3's finaliser;
+- a shingle (n consecutive words of one document) is a mixed sum of its words' hashes, 64-bit: exact
+  overlaps are computed on these;
+- permutation k maps the top 32 bits h of a shingle hash to A[k] * (h | 1) mod 2^32 (A odd: a bijection),
+  and the signature keeps the minimum per permutation, for many documents in one `np.minimum.reduceat`.
 Text is lowercased and split on ASCII whitespace, so copies that differ in case or spacing shingle alike.
 """
 from __future__ import annotations
@@ -17,12 +18,8 @@ from functools import lru_cache
 import numpy as np
 
 U64 = np.uint64
-_MASK = (1 << 64) - 1
-_P = 0x100000001B3                      # the FNV-64 prime: an odd polynomial base
-_P_INV = pow(_P, -1, 1 << 64)
-_WHITESPACE = np.zeros(256, dtype=bool)
-_WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
-_CHUNK = 1 << 13                        # shingles per (num_perm x chunk) block: a few MiB
+U32 = np.uint32
+_CHUNK = 1 << 12                        # shingles per (num_perm x chunk) block: 2 MiB, within L2
 
 
 @dataclass(frozen=True)
@@ -44,12 +41,12 @@ class MinHasher:
         return cls(num_perm, ngram, bands, rows, seed)
 
     def signatures(self, texts: list[str]) -> np.ndarray:
-        """(len(texts), num_perm) uint64; a text without words gets all-max (it matches nothing)."""
+        """(len(texts), num_perm) uint32; a text without words gets all-max (it matches nothing)."""
         return self.sign(shingle_batch(texts, self.ngram), len(texts))
 
     def sign(self, shingles: tuple[np.ndarray, np.ndarray], count: int) -> np.ndarray:
         """Signatures of `count` texts from their `shingle_batch`."""
-        return minhash(shingles, count, *_permutations(self.num_perm, self.seed))
+        return minhash(shingles, count, _multipliers(self.num_perm, self.seed))
 
     def band_keys(self, signature: np.ndarray) -> list[bytes]:
         """One key per band: the band index and the band's rows, so equal keys mean an equal band."""
@@ -58,11 +55,8 @@ class MinHasher:
 
 
 @lru_cache(maxsize=8)
-def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    a = rng.integers(0, 1 << 64, size=num_perm, dtype=U64, endpoint=False) | U64(1)
-    b = rng.integers(0, 1 << 64, size=num_perm, dtype=U64, endpoint=False)
-    return a, b
+def _multipliers(num_perm: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 1 << 32, size=num_perm, dtype=U32) | U32(1)
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -75,18 +69,28 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
-_powers = {"p": np.ones(1, dtype=U64), "inv": np.ones(1, dtype=U64)}
+_GOLDEN = U64(0x9E3779B97F4A7C15)       # odd multipliers that key a word's length and its last chunk
+_LAST = U64(0xC2B2AE3D27D4EB4F)
+_PAD = 8                                # spare bytes before and after the text, for 8-byte reads
 
 
-def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """P^j and P^-j mod 2^64 for j < n, grown by doubling and kept between calls."""
-    if len(_powers["p"]) < n:
-        size = 1 << (n - 1).bit_length()
-        for key, base in (("p", _P), ("inv", _P_INV)):
-            table = np.full(size, base, dtype=U64)
-            table[0] = 1
-            _powers[key] = np.cumprod(table, dtype=U64)
-    return _powers["p"][:n], _powers["inv"][:n]
+def _word_hashes(buffer: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each word buffer[start:end], from 8-byte little-endian reads, so that the work is
+    per word and not per byte: the first 8 bytes (cut to the word) keyed by the length, the last 8 bytes
+    (for a shorter word, the same bytes), and, for a word over 16 bytes, every 8 bytes from offset 8 on."""
+    windows = np.ndarray((len(buffer) - 7,), dtype="<u8", buffer=buffer, strides=(1,))
+    lengths = ends - starts
+    cut = (U64(8) - np.minimum(lengths, 8).astype(U64)) << U64(3)    # bits of a read beyond a short word
+    first = (windows[starts] << cut) >> cut
+    last = windows[ends - 8] >> cut
+    mixed = _fmix64(first ^ lengths.astype(U64) * _GOLDEN) + last * _LAST
+    long = np.flatnonzero(lengths > 16)
+    if len(long):
+        middles = (lengths[long] - 9) >> 3            # reads at offsets 8, 16, ... that end before the end
+        word = np.repeat(long, middles)
+        offset = (np.arange(len(word)) - np.repeat(np.cumsum(middles) - middles, middles) + 1) << 3
+        np.add.at(mixed, word, _fmix64(windows[starts[word] + offset] + offset.astype(U64) * _GOLDEN))
+    return _fmix64(mixed)
 
 
 def shingle_batch(texts: list[str], ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -96,39 +100,36 @@ def shingle_batch(texts: list[str], ngram: int = 5) -> tuple[np.ndarray, np.ndar
     Duplicate shingles within a text are kept (they do not change a minimum).
     """
     encoded = [t.lower().encode() for t in texts]
-    data = np.frombuffer(b"\n".join(encoded), dtype=np.uint8)
-    if not len(data):
-        return np.zeros(0, dtype=U64), np.zeros(0, dtype=np.int64)
-    lengths = np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=len(encoded))
-    text_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    # Words: maximal runs of non-whitespace bytes ("\n" between texts keeps words inside one text).
-    ws = np.concatenate(([True], _WHITESPACE[data], [True]))
+    buffer = bytes(_PAD) + b"\n".join(encoded) + bytes(_PAD)
+    data = np.frombuffer(buffer, dtype=np.uint8)[_PAD:-_PAD]
+    # Words: maximal runs of bytes other than ASCII whitespace ("\n" between texts keeps words inside one text).
+    ws = np.empty(len(data) + 2, dtype=bool)
+    ws[0] = ws[-1] = True
+    np.logical_or(data == 32, data - np.uint8(9) < 5, out=ws[1:-1])
     edges = np.flatnonzero(ws[1:] != ws[:-1])
     starts, ends = edges[0::2], edges[1::2]
     if not len(starts):
         return np.zeros(0, dtype=U64), np.zeros(0, dtype=np.int64)
-    # Word hash: sum_j byte_j * P^(j - start) = (C[end] - C[start]) * P^-start, with C the prefix sums of
-    # byte_j * P^j; uint64 arithmetic wraps, which is exactly mod 2^64.
-    p, p_inv = _power_tables(len(data) + 1)
-    prefix = np.zeros(len(data) + 1, dtype=U64)
-    np.cumsum(data * p[:-1], dtype=U64, out=prefix[1:])
-    words = _fmix64((prefix[ends] - prefix[starts]) * p_inv[starts])
-    text_of = np.searchsorted(text_start, starts, side="right") - 1
-    # Shingle at word i: mixed sum of words i..i+ngram-1 that lie in the same text as word i.
-    n = len(words)
+    words = _word_hashes(buffer, starts + _PAD, ends + _PAD)
+    text_start = np.cumsum([0] + [len(e) + 1 for e in encoded[:-1]])
+    counts = np.diff(np.searchsorted(starts, text_start), append=len(starts))
+    first = np.cumsum(counts) - counts
+    # Shingle at word i: mixed sum of words i..i+ngram-1, kept where all lie in one text.
     mult = _shingle_multipliers(ngram)
+    padded = np.concatenate((words, np.zeros(ngram - 1, dtype=U64)))
+    n = len(words)
     acc = words * mult[0]
-    padded_words = np.concatenate((words, np.zeros(ngram, dtype=U64)))
-    padded_text = np.concatenate((text_of, np.full(ngram, -1)))
     for k in range(1, ngram):
-        same = padded_text[k:k + n] == text_of
-        acc += np.where(same, padded_words[k:k + n], U64(0)) * mult[k]
-    # Keep full shingles, and the first word's shingle of a text that has fewer than ngram words.
-    full = padded_text[ngram - 1:ngram - 1 + n] == text_of
-    first = np.concatenate(([True], text_of[1:] != text_of[:-1]))
-    short = np.bincount(text_of, minlength=len(texts))[text_of] < ngram
-    keep = full | (first & short)
-    return _fmix64(acc[keep]), text_of[keep]
+        acc += padded[k:k + n] * mult[k]
+    full = counts >= ngram
+    keep_count = np.where(full, counts - ngram + 1, (counts > 0).astype(np.int64))
+    # A text with fewer words than ngram: one shingle of all its words.
+    short = np.flatnonzero(~full & (counts > 0))
+    if len(short):
+        acc[first[short]] = sum(np.where(k < counts[short], padded[first[short] + k], U64(0)) * mult[k]
+                                for k in range(ngram - 1))
+    index = np.repeat(first - np.cumsum(keep_count) + keep_count, keep_count) + np.arange(keep_count.sum())
+    return _fmix64(acc[index]), np.repeat(np.arange(len(texts)), keep_count)
 
 
 @lru_cache(maxsize=8)
@@ -136,20 +137,24 @@ def _shingle_multipliers(ngram: int) -> np.ndarray:
     return np.random.default_rng(ngram).integers(0, 1 << 64, size=ngram, dtype=U64) | U64(1)
 
 
-def minhash(shingles: tuple[np.ndarray, np.ndarray], count: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per text, the minimum of a * h + b over its shingle hashes h, for every permutation (a, b)."""
+def minhash(shingles: tuple[np.ndarray, np.ndarray], count: int, a: np.ndarray) -> np.ndarray:
+    """Per text, the minimum of a * h mod 2^32 over its shingles, for every odd multiplier a, where h is the
+    top 32 bits of the shingle hash with the lowest bit set (odd times odd permutes the odd numbers, and no
+    hash maps to 0 under every permutation). Shingle hashes are already uniform, so a multiply permutes as
+    well as a multiply-add does, at one pass instead of two; 32-bit lanes are twice as many per SIMD
+    instruction as 64-bit ones."""
     hashes, text_of = shingles
-    sig = np.full((count, len(a)), _MASK, dtype=U64)
+    sig = np.full((count, len(a)), np.iinfo(U32).max, dtype=U32)
     if not len(hashes):
         return sig
-    # Permutations x shingles, so that each text's minimum is a reduction over contiguous memory.
-    buf = np.empty((len(a), _CHUNK), dtype=U64)
-    a, b = a[:, None], b[:, None]
+    top = (hashes >> U64(32)).astype(U32) | U32(1)
+    # Multipliers x shingles, so that each text's minimum is a reduction over contiguous memory.
+    buf = np.empty((len(a), _CHUNK), dtype=U32)
+    a = a[:, None]
     for lo in range(0, len(hashes), _CHUNK):
-        h, owner = hashes[lo:lo + _CHUNK], text_of[lo:lo + _CHUNK]
+        h, owner = top[lo:lo + _CHUNK], text_of[lo:lo + _CHUNK]
         block = buf[:, :len(h)]
         np.multiply(a, h[None, :], out=block)
-        block += b
         seg = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
         texts = owner[seg]
         sig[texts] = np.minimum(sig[texts], np.minimum.reduceat(block, seg, axis=1).T)
