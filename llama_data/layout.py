@@ -5,6 +5,7 @@
     RUN/models/                           CommonCrawl's perplexity LM and reference classifier (models)
     RUN/curate/{curated,rejects}/<source>/, curate/stats/<source>.json, curate/stats.json     (curate)
     RUN/dedup/{curated,rejects}/<source>/, dedup/stats.json                                  (dedup)
+    RUN/decontaminate/{curated,rejects}/<source>/, decontaminate/stats.json    (decontaminate, when asked for)
     RUN/tokenizer/                        tokenizer.model, tokenizer.json, HF config (tokenizer)
     RUN/encode/<source>/*.arrow, encode/manifest.json                     encoded parts (encode)
     RUN/mix/shard-*.arrow, mix/manifest.json                              training shards (mix)
@@ -16,10 +17,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SAMPLES, MODELS, CURATE, DEDUP, TOKENIZER, ENCODE, MIX, TRAIN, REPORT = (
-    "samples", "models", "curate", "dedup", "tokenizer", "encode", "mix", "train", "report")
+SAMPLES, MODELS, CURATE, DEDUP, DECONTAMINATE, TOKENIZER, ENCODE, MIX, TRAIN, REPORT = (
+    "samples", "models", "curate", "dedup", "decontaminate", "tokenizer", "encode", "mix", "train", "report")
 
 
-def documents(run_dir: str | Path) -> Path:
-    """The final documents, deduplicated across sources: what the tokenizer and the encode stage read."""
-    return Path(run_dir) / DEDUP / "curated"
+def documents(run_dir: str | Path, decontaminated: bool = True) -> Path:
+    """The final documents, what the tokenizer and the encode stage read: the decontaminated ones where that stage
+    has finished (its stats.json is written last), else the deduplicated ones."""
+    run_dir = Path(run_dir)
+    if decontaminated and (run_dir / DECONTAMINATE / "stats.json").is_file():
+        return run_dir / DECONTAMINATE / "curated"
+    return run_dir / DEDUP / "curated"

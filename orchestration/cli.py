@@ -6,6 +6,7 @@ import click
 
 from orchestration.ccmodels import classifier, lm
 from orchestration.curate import curate
+from orchestration.decontaminate import decontaminate
 from orchestration.dedup import dedup
 from orchestration.plan import plan
 from orchestration.report import report
@@ -20,5 +21,5 @@ def main():
     """llama-data: the LLaMA pretraining-data recipe, from raw files to a trained model."""
 
 
-for command in (samples, curate, dedup, tokenizer, mix, report, model, convert, run, plan, lm, classifier):
+for command in (samples, curate, dedup, decontaminate, tokenizer, mix, report, model, convert, run, plan, lm, classifier):
     main.add_command(command)

@@ -84,6 +84,7 @@ def dedup(run_dir, input_path, config_path, num_shards, beam_args):
     start = time.time()
     try:
         stats = run_dedup(input_path or str(run_dir), run_dir / layout.DEDUP, config_path, num_shards, beam_args)
+        shutil.rmtree(run_dir / layout.DECONTAMINATE, ignore_errors=True)  # it was made from the documents replaced
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)

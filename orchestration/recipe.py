@@ -1,6 +1,7 @@
 """The LLaMA recipe as stages of orchestration/dag.py, read top to bottom:
 
-    samples? -> models? -> curate.<source> (one per source) -> dedup -> tokenizer -> encode -> mix -> train
+    samples? -> models? -> curate.<source> (one per source) -> dedup -> decontaminate? -> tokenizer -> encode
+    -> mix -> train
 
 With `models:` in the run config, the `models` stage trains the CommonCrawl step's models from the run's own
 inputs into RUN/models (`lm train` on the Wikipedia dump, `lm cutoffs` and `classifier train` on the commoncrawl
@@ -23,6 +24,7 @@ where it was cut).
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +91,7 @@ class RunConfig:
     models: ModelsConfig | None = None  # train the commoncrawl models into RUN/models; null: the curation config's
     curation: str | None = None  # per-source thresholds [default: the bundled configs/curation.yaml]
     dedup: str | None = None  # exact, URL and near-dedup settings [default: the bundled configs/dedup.yaml]
+    decontaminate: str | None = None  # benchmarks to decontaminate against (configs/decontaminate.yaml); null: no stage
     beam: BeamConfig = field(default_factory=BeamConfig)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     train: TrainStageConfig | None = None  # no train stage when absent
@@ -125,6 +128,7 @@ def load_run_config(path: Path) -> tuple[RunConfig, object]:
     cfg.mix = resolve(cfg.mix)
     cfg.curation = resolve(cfg.curation) or str(CONFIGS / "curation.yaml")
     cfg.dedup = resolve(cfg.dedup) or str(CONFIGS / "dedup.yaml")
+    cfg.decontaminate = resolve(cfg.decontaminate)
     if cfg.models:
         cfg.models.wiki = resolve(cfg.models.wiki)
     if cfg.train:
@@ -140,6 +144,7 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
     """The DAG of a run, in an order where every stage comes after the stages it reads."""
     from curation.schema import SOURCES
     from orchestration.curate import load_filters, load_params
+    from orchestration.decontaminate import load_params as load_decontaminate
     from orchestration.tokens_cli import encode_stage
     from pipelines.dedup import DedupParams
     from pipelines.registry import get_source
@@ -179,10 +184,18 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
     out.append(Stage("dedup", curated, ["dedup"],
                      {**dataclasses.asdict(dedup), "shards": cfg.beam.shards},
                      lambda: _dedup(run_dir, cfg, beam_args)))
-    out.append(Stage("tokenizer", ["dedup"], ["tokenizer"],
+    documents = "dedup"
+    if cfg.decontaminate:
+        decon = load_decontaminate(Path(cfg.decontaminate))
+        listings = {name: _listing(path) for name, path in sorted(decon.benchmarks.items())}
+        out.append(Stage("decontaminate", ["dedup"], ["decontaminate"],
+                         {**dataclasses.asdict(decon), "benchmarks": listings, "shards": cfg.beam.shards},
+                         lambda: _decontaminate(run_dir, decon, cfg, beam_args)))
+        documents = "decontaminate"
+    out.append(Stage("tokenizer", [documents], ["tokenizer"],
                      {**dataclasses.asdict(cfg.tokenizer), "seed": cfg.seed, "weights": mix.weights},
                      lambda: _train_tokenizer(run_dir, cfg, mix)))
-    out.append(Stage("encode", ["dedup", "tokenizer"], ["encode"], {}, lambda: encode_stage(run_dir)))
+    out.append(Stage("encode", [documents, "tokenizer"], ["encode"], {}, lambda: encode_stage(run_dir)))
     out.append(Stage("mix", ["encode"], ["mix"], dataclasses.asdict(mix), lambda: _build_mix(run_dir, mix)))
     if cfg.train:
         out.append(Stage("train", ["mix"], ["train"],
@@ -271,8 +284,22 @@ def _dedup(run_dir: Path, cfg: RunConfig, beam_args: list[str]) -> str:
     return f"{read:,} read, {kept:,} kept, {read - kept:,} duplicates removed"
 
 
+def _decontaminate(run_dir: Path, params, cfg: RunConfig, beam_args: list[str]) -> str:
+    from orchestration.decontaminate import run_decontaminate
+
+    s = run_decontaminate(str(layout.documents(run_dir, decontaminated=False)), run_dir / layout.DECONTAMINATE,
+                          params, cfg.beam.shards, tuple(beam_args))
+    read = sum(v["read"] for v in s["sources"].values())
+    kept = sum(v["kept"] for v in s["sources"].values())
+    found = ", ".join(f"{b} {v['contaminated']:,}" for b, v in s["benchmarks"].items())
+    return f"{read:,} read, {kept:,} kept, {read - kept:,} contaminated ({found})"
+
+
 def _train_tokenizer(run_dir: Path, cfg: RunConfig, mix) -> str:
     from tokens.tokenizer import train
+
+    if not cfg.decontaminate:  # an earlier run's decontaminated documents are not this run's
+        shutil.rmtree(run_dir / layout.DECONTAMINATE, ignore_errors=True)
 
     t = train(run_dir, mix.weights, cfg.tokenizer.vocab_size, cfg.tokenizer.sample_chars, cfg.seed)
     return f"{t['vocab_size']} pieces from {sum(t['chars'].values()):,} sampled characters"

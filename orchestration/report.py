@@ -39,6 +39,10 @@ def summarize(run_dir: Path) -> str:
         total_read += s["read"]
         total_kept += s["kept"]
     lines.append(f"{'total':<14}{'':>7}{total_read:>10,}{total_kept:>10,}")
+    pii = {n: s["pii"] for n, s in stats.items() if "pii" in s}
+    if pii:
+        lines.append("pii scrubbed: " + ", ".join(f"{n} {p['documents']:,} documents ({p['emails']:,} e-mail, "
+                                                   f"{p['ips']:,} IP addresses)" for n, p in pii.items()))
     dedup_stats = run_dir / layout.DEDUP / "stats.json"
     if dedup_stats.exists():
         by_source = json.loads(dedup_stats.read_text())["sources"]
@@ -49,6 +53,12 @@ def summarize(run_dir: Path) -> str:
         kept = sum(s["kept"] for s in by_source.values())
         reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(removed.items(), key=lambda kv: -kv[1])) or "none"
         lines.append(f"after dedup: {kept:,} kept ({reasons} removed)")
+    decontaminated = run_dir / layout.DECONTAMINATE / "stats.json"
+    if decontaminated.exists():
+        d = json.loads(decontaminated.read_text())
+        kept = sum(s["kept"] for s in d["sources"].values())
+        found = ", ".join(f"{b} {v['contaminated']:,}" for b, v in d["benchmarks"].items())
+        lines.append(f"after decontamination: {kept:,} kept (contaminated, by benchmark: {found})")
     manifest = run_dir / layout.MIX / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())

@@ -166,3 +166,57 @@ def test_config_mistakes_exit_2_naming_key_and_file(tmp_path):
     out = cli("run", "--config", config, "--out", tmp_path / "run", "--only", "mix", code=2)
     assert "needs 'encode', which has not finished" in out
     assert not (tmp_path / "run" / ".done").exists()
+
+
+PLANTED = [
+    {"url": "https://blog.example.com/contact", "timestamp": "2019-04-25T12:57:54Z", "text": "\n".join([
+        "We answer every letter that readers send to the editorial team.",
+        "Write to jane.doe@mail.example-uni.edu if you want a copy of the full report.",
+        "The archive server at 163.36.107.25 keeps every issue since the first one.",
+        "Our volunteers check each article twice before it goes online.",
+        "The next issue will cover the history of the local railway station.",
+        "Thank you for reading and for sending us your questions."])},
+    {"url": "https://www.casino-bonus.test/win", "timestamp": "2019-04-25T12:57:54Z",
+     "text": "Spin the wheel today and collect your bonus before midnight."},
+]
+
+
+def test_url_blocklist_pii_and_decontamination_in_a_run_and_its_report(tmp_path, samples_dir):
+    import gzip
+    import shutil
+
+    inputs = tmp_path / "inputs"
+    shutil.copytree(samples_dir / "c4", inputs / "c4")
+    with gzip.open(inputs / "c4" / "planted.json.gz", "wt") as f:
+        f.writelines(json.dumps(page) + "\n" for page in PLANTED)
+    curation = yaml.safe_load((CONFIGS / "curation.yaml").read_text())
+    curation["filters"]["url_blocklist"]["file"] = str(CONFIGS / "url_blocklist.txt")
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "curation.yaml").write_text(yaml.safe_dump(curation))
+    config = write_config(tmp_path / "cfg", inputs, sources={"c4": 100}, curation="curation.yaml")
+    run = tmp_path / "run"
+    cli("run", "--config", config, "--out", run)
+    stats = json.loads((run / "curate" / "stats.json").read_text())["c4"]
+    assert stats["dropped"]["url_blocklist"] == 1 and stats["pii"] == {"documents": 1, "emails": 1, "ips": 1}
+    [blocked] = pq.read_table(run / "curate" / "rejects" / "c4" / "url_blocklist").to_pylist()
+    assert blocked["url"] == PLANTED[1]["url"] and from_row(blocked)["meta"]["blocked_by"] == "casino-bonus.test"
+    kept = {r["url"]: r for r in map(from_row, pq.read_table(run / "dedup" / "curated" / "c4").to_pylist())}
+    contact = kept[PLANTED[0]["url"]]
+    assert "email@example.com" in contact["text"] and "192.0.2.1" in contact["text"]
+    assert "jane.doe" not in contact["text"] and contact["meta"]["pii"] == {"emails": 1, "ips": 1}
+
+    # A benchmark that copied a passage of one kept page: the decontaminate stage removes that page only.
+    victim = sorted(kept.values(), key=lambda d: d["id"])[0]
+    (tmp_path / "cfg" / "evals.jsonl").write_text(json.dumps({"question": " ".join(victim["text"].split()[:30])}))
+    (tmp_path / "cfg" / "decontaminate.yaml").write_text("benchmarks: {quiz: evals.jsonl}\n")
+    config = write_config(tmp_path / "cfg", inputs, sources={"c4": 100}, curation="curation.yaml",
+                          decontaminate="decontaminate.yaml")
+    out = cli("run", "--config", config, "--out", run)
+    assert "== decontaminate: running" in out and "== dedup: done, skipped" in out
+    [dropped] = pq.read_table(run / "decontaminate" / "rejects" / "c4" / "contaminated").to_pylist()
+    assert dropped["id"] == victim["id"] and from_row(dropped)["meta"]["benchmark"] == "quiz"
+    manifest = json.loads((run / "encode" / "manifest.json").read_text())
+    assert sum(p["documents"] for p in manifest["parts"]) == len(kept) - 1  # the tokens come from what is left
+    report = cli("report", run)
+    assert "pii scrubbed: c4 1 documents (1 e-mail, 1 IP addresses)" in report
+    assert f"after decontamination: {len(kept) - 1:,} kept (contaminated, by benchmark: quiz 1)" in report
