@@ -45,7 +45,7 @@ def build(p: beam.Pipeline, index: Index, paths: list[str], out_dir: str, num_sh
     rows = (p
             | "Files" >> beam.Create(paths)
             | "SpreadFiles" >> beam.Reshuffle()
-            | "Read" >> beam.ParDo(ReadParquet(len(paths)))
+            | "Read" >> beam.ParDo(ReadParquet(len(paths), "decontaminate"))
             | "Decontaminate" >> beam.ParDo(Decontaminate(index)))
     per_benchmark = (rows
                      | "Contaminated" >> beam.Filter(lambda d: d.get("reason") == "contaminated")

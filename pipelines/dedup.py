@@ -82,8 +82,8 @@ class DedupParams:
 class ReadParquet(beam.DoFn):
     """The documents of one Parquet file, meta parsed (a ParDo over paths, so every runner can read)."""
 
-    def __init__(self, total_files: int):
-        self.total_files = total_files
+    def __init__(self, total_files: int, job: str = "dedup"):
+        self.total_files, self.job = total_files, job
 
     def setup(self):
         self.done = 0
@@ -95,7 +95,7 @@ class ReadParquet(beam.DoFn):
             table = pq.read_table(f, columns=DOC_SCHEMA.names)
         yield from map(from_row, table.to_pylist())
         self.done += 1
-        print(f"[dedup] read {self.done}/{self.total_files} files ({table.num_rows:,} documents from {path})",
+        print(f"[{self.job}] read {self.done}/{self.total_files} files ({table.num_rows:,} documents from {path})",
               file=sys.stderr, flush=True)
 
 
