@@ -124,19 +124,18 @@ def _sample_texts(paths: list[str], lang: str, sample: int) -> list[str]:
     """Up to `sample` page texts in `lang`: from Parquet documents as they are, or from WARC/WET pages after
     line dedup across the sample and the minimum length, as the curation job would see them."""
     import numpy as np
-    import pyarrow.parquet as pq
 
     from curation import linededup
     from curation.lang import LanguageId
     from pipelines.commoncrawl import CommonCrawlParams
-    from readers import warc
+    from readers import documents, warc
     from readers.limits import Limits
 
     texts = []
     for path in paths:
         if path.endswith(".parquet"):
             with _open(path) as f:
-                texts += pq.read_table(f, columns=["text"]).column("text").to_pylist()
+                texts += documents.read_texts(f)
         else:
             with _open(path) as f:
                 texts += [d["text"] for d in warc.read(path, f, Limits()) if "reason" not in d and d["text"]]

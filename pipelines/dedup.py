@@ -23,12 +23,13 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
 from curation import minhash
-from curation.schema import DOC_SCHEMA, from_row, reject, with_meta
+from curation.schema import reject, with_meta
 from curation.text import content_hash
 from curation.urls import dedup_key
 from llama_data.config import check
 from pipelines.io import WriteShards, safe_reason, shard_of
 from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
+from readers import documents
 
 BATCH = 256  # documents per signature batch
 
@@ -89,13 +90,11 @@ class ReadParquet(beam.DoFn):
         self.done = 0
 
     def process(self, path: str):
-        import pyarrow.parquet as pq
-
         with FileSystems.open(path) as f:
-            table = pq.read_table(f, columns=DOC_SCHEMA.names)
-        yield from map(from_row, table.to_pylist())
+            docs = documents.read_documents(f)
+        yield from docs
         self.done += 1
-        print(f"[{self.job}] read {self.done}/{self.total_files} files ({table.num_rows:,} documents from {path})",
+        print(f"[{self.job}] read {self.done}/{self.total_files} files ({len(docs):,} documents from {path})",
               file=sys.stderr, flush=True)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import apache_beam as beam
 
+from readers import documents
 from tokens.parts import curated_inputs, part_path, token_dtype, tokens_dir, write_manifest, write_part
 from tokens.tokenizer import load, model_path
 
@@ -58,7 +59,6 @@ class EncodePart(beam.DoFn):
 
     def process(self, item):
         import pyarrow.compute as pc
-        import pyarrow.parquet as pq
 
         source, path = item
         final = part_path(self.out_dir, source, path)
@@ -66,7 +66,7 @@ class EncodePart(beam.DoFn):
 
         def batches():
             nonlocal chars, size
-            for batch in pq.ParquetFile(path).iter_batches(columns=["id", "text"], batch_size=BATCH_DOCS):
+            for batch in documents.batches(path, ["id", "text"], BATCH_DOCS):
                 texts = batch.column("text")
                 yield batch.column("id"), self.encode(texts.to_pylist())
                 chars += pc.sum(pc.utf8_length(texts)).as_py() or 0

@@ -12,11 +12,11 @@ import uuid
 
 import apache_beam as beam
 import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, id_bits, to_row
+from readers import documents
 from readers.limits import DecompressionLimit, Limits
 
 
@@ -272,7 +272,7 @@ def _merge_shard(key, spills, num_shards: int = 1):
 def _write_group(writer, f, rows: list):
     """Appends `rows` as one row group (opening the writer on the first one); returns the writer."""
     if writer is None:
-        writer = pq.ParquetWriter(f, _schema(rows[0]), compression="zstd")
+        writer = documents.writer(f, _schema(rows[0]))
     if rows:
         writer.write_table(pa.Table.from_pylist(rows, schema=writer.schema))
     return writer

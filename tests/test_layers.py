@@ -6,8 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. A module imports its own package or a lower layer, never a sibling or a higher layer.
-LAYERS = {"llama_data": 0, "curation": 1, "readers": 2, "tokens": 2, "samples": 2,
-          "pipelines": 3, "pretrain": 3, "orchestration": 4}
+LAYERS = {"llama_data": 0, "curation": 1, "readers": 2, "tokens": 3, "samples": 3,
+          "pipelines": 4, "pretrain": 4, "orchestration": 5}
 PURE = {"llama_data", "curation", "readers", "tokens", "samples"}  # no Beam, no DeepSpeed
 ENGINES = {"apache_beam", "deepspeed"}
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from curation.schema import SOURCES
+from readers import documents
 from llama_data import layout
 from llama_data.files import atomic_write
 
@@ -97,7 +98,7 @@ def load(run_dir: str | Path):
 def curated_parts(run_dir: str | Path, source: str) -> list[Path]:
     """The final (deduplicated) Parquet parts of `source`, in a stable order; an error if there are none."""
     folder = layout.documents(run_dir) / source
-    parts = sorted(folder.glob("part-*.parquet"))
+    parts = documents.parts(folder)
     if not parts:
         raise FileNotFoundError(f"no curated documents for '{source}' in {folder}; "
                                 f"run `llama-data curate --source {source} ...` and `llama-data dedup` first")
@@ -112,11 +113,10 @@ def sample_key(seed: int, doc_id: str) -> bytes:
 def sample_ids(parts: list[Path], budget_chars: int, seed: int) -> tuple[set[str], int]:
     """Ids of the documents that come first in the seeded order until `budget_chars` is reached, and their chars."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     docs = []  # (key, id, chars): small per document, the texts are not kept
     for part in parts:
-        for batch in pq.ParquetFile(part).iter_batches(columns=["id", "text"]):
+        for batch in documents.batches(part, ["id", "text"]):
             lengths = pc.utf8_length(batch.column("text")).to_pylist()
             docs += [(sample_key(seed, i), i, n) for i, n in zip(batch.column("id").to_pylist(), lengths)]
     chosen, chars = set(), 0
@@ -144,10 +144,8 @@ def sentences(text: str):
 
 
 def sample_sentences(parts: list[Path], ids: set[str]):
-    import pyarrow.parquet as pq
-
     for part in parts:
-        for batch in pq.ParquetFile(part).iter_batches(columns=["id", "text"]):
+        for batch in documents.batches(part, ["id", "text"]):
             for doc_id, text in zip(batch.column("id").to_pylist(), batch.column("text").to_pylist()):
                 if doc_id in ids:
                     yield from sentences(text)
