@@ -27,8 +27,7 @@ from pipelines.source import Source
 class Curate(beam.DoFn):
     """Applies the source's curator; loads its models once per worker in `setup`. Documents are judged in
     batches of BATCH as they arrive: reading a batch and then judging it keeps each step's code and model in the
-    CPU cache: 10-18% more Common Crawl pages per second than judging each page as soon as it is read
-    (bench/commoncrawl.py)."""
+    CPU cache, which bench/commoncrawl.py measures (docs/BENCHMARKS.md)."""
     BATCH = 64
 
     def __init__(self, source: Source, params, filters: Filters):

@@ -86,7 +86,7 @@ def run_encode(run_dir: str | Path, sources, beam_args: tuple[str, ...] = ()) ->
     return the manifest. Beam options (e.g. --runner=..., --direct_num_workers=N) pass through."""
     import shutil
 
-    from apache_beam.options.pipeline_options import PipelineOptions
+    from pipelines.launch import run_job
 
     n_pieces = len(load(run_dir))  # a missing tokenizer fails first
     model = model_path(run_dir).read_bytes()
@@ -95,12 +95,13 @@ def run_encode(run_dir: str | Path, sources, beam_args: tuple[str, ...] = ()) ->
     shutil.rmtree(out_dir, ignore_errors=True)  # the stage owns RUN/encode: a rerun replaces it
     out_dir.mkdir(parents=True)
     sha, dtype = hashlib.sha256(model).hexdigest(), token_dtype(n_pieces)
-    options = PipelineOptions(list(beam_args) or ["--runner=DirectRunner"], save_main_session=False)
-    with beam.Pipeline(options=options) as p:
+
+    def build(p):
         _ = (p
              | "Parts" >> beam.Create(inputs)
              | "SpreadParts" >> beam.Reshuffle()
              | "Encode" >> beam.ParDo(EncodePart(model, str(out_dir), len(inputs)))
              | "AllParts" >> beam.combiners.ToList()
              | "WriteManifest" >> beam.Map(lambda parts: write_manifest(str(out_dir), sha, dtype, parts)))
+    run_job(build, beam_args)
     return json.loads((out_dir / "manifest.json").read_text())
