@@ -40,9 +40,10 @@ def summarize(run_dir: Path) -> str:
         total_kept += s["kept"]
     lines.append(f"{'total':<14}{'':>7}{total_read:>10,}{total_kept:>10,}")
     pii = {n: s["pii"] for n, s in stats.items() if "pii" in s}
+    found = ", ".join(f"{n} {p['documents']:,} documents ({p['emails']:,} e-mail, {p['ips']:,} IP addresses)"
+                      for n, p in pii.items() if p["documents"])
     if pii:
-        lines.append("pii scrubbed: " + ", ".join(f"{n} {p['documents']:,} documents ({p['emails']:,} e-mail, "
-                                                   f"{p['ips']:,} IP addresses)" for n, p in pii.items()))
+        lines.append(f"pii scrubbed: {found or 'no e-mail or IP address found'} (in {', '.join(pii)})")
     dedup_stats = run_dir / layout.DEDUP / "stats.json"
     if dedup_stats.exists():
         by_source = json.loads(dedup_stats.read_text())["sources"]

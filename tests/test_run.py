@@ -218,5 +218,5 @@ def test_url_blocklist_pii_and_decontamination_in_a_run_and_its_report(tmp_path,
     manifest = json.loads((run / "encode" / "manifest.json").read_text())
     assert sum(p["documents"] for p in manifest["parts"]) == len(kept) - 1  # the tokens come from what is left
     report = cli("report", run)
-    assert "pii scrubbed: c4 1 documents (1 e-mail, 1 IP addresses)" in report
+    assert "pii scrubbed: c4 1 documents (1 e-mail, 1 IP addresses) (in c4)" in report
     assert f"after decontamination: {len(kept) - 1:,} kept (contaminated, by benchmark: quiz 1)" in report
