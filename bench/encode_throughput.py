@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation.schema import DOC_SCHEMA, make_doc, to_row
+from llama_data import layout
 from pipelines.encode import BATCH_DOCS, run_encode
 from samples.prose import Prose
 from tokens.tokenizer import train
@@ -54,7 +55,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp)
         texts = list(web_pages(Random(0), args.mb))
-        folder = run / "curated" / "commoncrawl"
+        folder = layout.documents(run) / "commoncrawl"
         folder.mkdir(parents=True)
         for k in range(0, len(texts), PART_DOCS):
             rows = [to_row(make_doc("commoncrawl", str(i), t)) for i, t in enumerate(texts[k:k + PART_DOCS], k)]
@@ -82,7 +83,7 @@ def main():
                 seconds[name].append(time.perf_counter() - start)
 
         stage = {}
-        for path in sorted((run / "tokens" / "commoncrawl").glob("*.arrow")):
+        for path in sorted((run / layout.ENCODE / "commoncrawl").glob("*.arrow")):
             table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
             stage.update(zip(table.column("id").to_pylist(), table.column("tokens").to_pylist()))
         ids = [make_doc("commoncrawl", str(i), "")["id"] for i in range(len(texts))]
