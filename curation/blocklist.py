@@ -16,13 +16,13 @@ class Blocklist:
         self.domains: set[str] = set()
         self.pages: set[str] = set()
         for line in lines:
-            entry = line.split("#", 1)[0].strip().lower()
+            entry = line.split("#", 1)[0].strip()
             if not entry:
                 continue
-            if "/" in entry:
+            if "/" in entry:  # a page: its path keeps its case, as URLs do
                 self.pages.add(reference_key(entry if "://" in entry else f"http://{entry}"))
             else:
-                self.domains.add(entry.removeprefix("www.").strip("."))
+                self.domains.add(entry.lower().removeprefix("www.").strip("."))
 
     def __len__(self) -> int:
         return len(self.domains) + len(self.pages)

@@ -1,8 +1,8 @@
 """Benchmark decontamination: a document that shares a long n-gram with an evaluation example is dropped.
 
 GPT-3 (Brown et al. 2020, appendix C) and dolma use 13-grams of lower-cased words: long enough that a shared one
-is a copy, not a common phrase. Words are runs of letters and digits, so punctuation and spacing do not hide a
-copy. Each n-gram is kept as a 64-bit hash with the benchmark it came from; examples shorter than n words have
+is a copy, not a common phrase. Words are runs of word characters (`\w`), so punctuation and spacing do not
+hide a copy. Each n-gram is kept as a 64-bit hash with the benchmark it came from; examples shorter than n words have
 no n-gram and cannot be matched (`Index.short` counts them).
 """
 from __future__ import annotations
@@ -40,20 +40,28 @@ class Index:
         self.grams: dict[int, str] = {}
         self.examples: dict[str, int] = {}
         self.short: dict[str, int] = {}
-        self._cache: dict[str, int] = {}
+        self.vocabulary: dict[str, int] = {}  # the evaluation sets' words and their ids
 
     def add(self, benchmark: str, text: str) -> None:
         found = False
-        for h in ngram_hashes(text, self.n, self._cache):
+        for h in ngram_hashes(text, self.n, self.vocabulary):
             self.grams.setdefault(h, benchmark)
             found = True
         bucket = self.examples if found else self.short
         bucket[benchmark] = bucket.get(benchmark, 0) + 1
 
     def match(self, text: str) -> str | None:
-        """The benchmark whose n-gram `text` contains first, or None."""
-        for h in ngram_hashes(text, self.n, self._cache):
-            benchmark = self.grams.get(h)
-            if benchmark is not None:
-                return benchmark
+        """The benchmark whose n-gram `text` contains first, or None. A word no evaluation example has cannot be in
+        a shared n-gram: it ends the run of words looked at, and the index never learns the documents' words."""
+        run: list[int] = []
+        for word in words(text):
+            wid = self.vocabulary.get(word)
+            if wid is None:
+                run = []
+                continue
+            run.append(wid)
+            if len(run) >= self.n:
+                benchmark = self.grams.get(hash(tuple(run[-self.n:])))
+                if benchmark is not None:
+                    return benchmark
         return None

@@ -2,7 +2,8 @@
 
 Only what identifies someone is replaced: IPv4 addresses that are public (`ipaddress`'s is_global: private,
 loopback, link-local, reserved and documentation ranges stay) and well-formed (no leading zeros, no fifth part),
-and not a version number (`v1.2.3.4`, `version 2.0.0.1`, `pkg==1.2.3.4`). The placeholders are reserved for
+and not a version or section number (`v1.2.3.4`, `version 2.0.0.1`, `__version__ = "1.2.3.4"`, `pkg==1.2.3.4`,
+`Table 2.3.1.5`). The placeholders are reserved for
 examples (RFC 2606's example.com, RFC 5737's 192.0.2.0/24), so the text stays natural and points at nobody.
 """
 from __future__ import annotations
@@ -19,8 +20,9 @@ _EMAIL = re.compile(
     r"(?!\d+x\.)"  # image@2x.png is a file name, not an address
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b(?![@-])")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?<![\w.=-]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w-]|\.\d)")
-_VERSION_BEFORE = re.compile(r"(?i)(?:\bv|\bver\.?|\bversion:?|\brelease|\bbuild|\brev\.?)\s*$")
+_IPV4 = re.compile(rf"(?<![\w.-])(?<!==){_OCTET}(?:\.{_OCTET}){{3}}(?![\w-]|\.\d)")
+_NUMBERED_BEFORE = re.compile(r"(?i)(?:\bv|\bver|version|\brelease|\bbuild|\brev|\btable|\bsection|\bsec|\bfig(?:ure)?|"
+                              r"\bchapter|\bstep|\bitem|§)[\W_]{0,6}$")
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Scrubbed:
 
 
 def _public_ip(match: re.Match, text: str) -> bool:
-    if _VERSION_BEFORE.search(text[max(0, match.start() - 12):match.start()]):
+    if _NUMBERED_BEFORE.search(text[max(0, match.start() - 20):match.start()]):
         return False
     return ipaddress.ip_address(match.group()).is_global
 

@@ -44,6 +44,7 @@ def load_params(path: Path) -> DecontaminateParams:
 def build_index(params: DecontaminateParams):
     """The n-gram index of every benchmark's examples; ConfigError naming the benchmark of a missing or broken
     file."""
+    from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
 
     from curation.decontaminate import Index
@@ -57,7 +58,7 @@ def build_index(params: DecontaminateParams):
             raise ConfigError(f"benchmark '{name}': no files found at {pattern}")
         try:
             for path in paths:
-                with FileSystems.open(path) as f:
+                with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
                     for text in example_texts(path, f, params.fields.get(name)):
                         index.add(name, text)
         except ValueError as e:

@@ -29,7 +29,9 @@ def test_a_copied_passage_is_found_despite_case_and_punctuation():
     index = _index()
     page = ("Study notes.\n\nQ: WHICH of the following best explains why the boiling-point of water decreases, "
             "at higher altitudes where... (answer below)")
+    words_before = dict(index.vocabulary)
     assert index.match(page) == "mmlu"
+    assert index.vocabulary == words_before  # matching learns nothing: memory stays the evaluation sets'
     assert index.match("Story time: " + OTHER.upper() + "!") == "hellaswag"
 
 
@@ -69,13 +71,13 @@ def test_planted_benchmark_passages_remove_exactly_their_documents(tmp_path, sam
     docs = _real_c4_run(run, samples_dir)
     passage = " ".join(docs[3]["text"].split()[20:45]).upper() + "?"  # case and punctuation do not hide a copy
     twelve = " ".join(docs[5]["text"].split()[:12])  # shorter than a 13-gram: not a copy
-    (tmp_path / "mmlu.jsonl").write_text(
-        json.dumps({"question": passage, "choices": ["yes", "no"], "answer": 0}) + "\n"
-        + json.dumps({"question": twelve + " banana", "choices": ["a", "b"], "answer": 1}) + "\n\n")
+    with gzip.open(tmp_path / "mmlu.jsonl.gz", "wt") as f:  # gzip'd JSON lines, as benchmarks ship
+        f.write(json.dumps({"question": passage, "choices": ["yes", "no"], "answer": 0}) + "\n"
+                + json.dumps({"question": twelve + " banana", "choices": ["a", "b"], "answer": 1}) + "\n\n")
     pq.write_table(pa.table({"ctx": [" ".join(docs[7]["text"].split()[-30:])], "label": [2]}),
                    tmp_path / "hellaswag.parquet")
     result = CliRunner().invoke(main, ["decontaminate", "--out", str(run), "--benchmark",
-                                       f"mmlu={tmp_path / 'mmlu.jsonl'}", "--benchmark",
+                                       f"mmlu={tmp_path / 'mmlu.jsonl.gz'}", "--benchmark",
                                        f"hellaswag={tmp_path / 'hellaswag.parquet'}"])
     assert result.exit_code == 0, result.output
     rejected = [from_row(r) for r in pq.read_table(run / "decontaminate" / "rejects" / "c4" / "contaminated").to_pylist()]

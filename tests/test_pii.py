@@ -11,9 +11,9 @@ def test_emails_in_prose_and_code_are_replaced():
 
 
 def test_public_ips_are_replaced_with_a_documentation_address():
-    out = scrub("Connect to 163.36.107.25, then ssh root@8.8.4.4 and curl http://35.88.121.75:8080/x.")
-    assert out.ips == 3
-    assert out.text == f"Connect to {IP}, then ssh root@{IP} and curl http://{IP}:8080/x."
+    out = scrub("Connect to 163.36.107.25, then ssh root@8.8.4.4 and curl http://35.88.121.75:8080/x.\nDNS=1.1.1.1")
+    assert out.ips == 4
+    assert out.text == f"Connect to {IP}, then ssh root@{IP} and curl http://{IP}:8080/x.\nDNS={IP}"
 
 
 def test_private_loopback_and_invalid_addresses_stay():
@@ -22,9 +22,10 @@ def test_private_loopback_and_invalid_addresses_stay():
     assert scrub(text) == Scrubbed(text, 0, 0)
 
 
-def test_version_numbers_are_not_addresses():
+def test_version_and_section_numbers_are_not_addresses():
     text = ("Released v1.2.3.4 today; version 2.0.0.1 and Version: 4.3.2.1 fix bugs; pin numpy==1.21.0.1; "
-            "Python 3.11.7; build 20.4.1.0")
+            "Python 3.11.7; build 20.4.1.0\n__version__ = \"1.2.3.4\"\nsetup(version=\"5.6.7.8\")\n"
+            '{"version": "2.0.1.3"} See Table 2.3.1.5 and section 3.1.2.4.')
     out = scrub(text)
     assert out.ips == 0 and out.text == text
 
