@@ -24,7 +24,6 @@ where it was cut).
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,12 +186,16 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
     documents = "dedup"
     if cfg.decontaminate:
         decon = load_decontaminate(Path(cfg.decontaminate))
+        if not decon.benchmarks:
+            raise ConfigError(f"{cfg.decontaminate}: 'benchmarks' is empty; name the evaluation sets to remove")
         listings = {name: _listing(path) for name, path in sorted(decon.benchmarks.items())}
         out.append(Stage("decontaminate", ["dedup"], ["decontaminate"],
                          {**dataclasses.asdict(decon), "benchmarks": listings, "shards": cfg.beam.shards},
                          lambda: _decontaminate(run_dir, decon, cfg, beam_args)))
         documents = "decontaminate"
-    out.append(Stage("tokenizer", [documents], ["tokenizer"],
+    # Without a decontaminate stage the tokenizer stage also owns RUN/decontaminate, so that it clears what an
+    # earlier run with one left there and the final documents are the dedup stage's (llama_data/layout.py).
+    out.append(Stage("tokenizer", [documents], ["tokenizer"] if cfg.decontaminate else ["tokenizer", "decontaminate"],
                      {**dataclasses.asdict(cfg.tokenizer), "seed": cfg.seed, "weights": mix.weights},
                      lambda: _train_tokenizer(run_dir, cfg, mix)))
     out.append(Stage("encode", [documents, "tokenizer"], ["encode"], {}, lambda: encode_stage(run_dir)))
@@ -298,8 +301,6 @@ def _decontaminate(run_dir: Path, params, cfg: RunConfig, beam_args: list[str]) 
 def _train_tokenizer(run_dir: Path, cfg: RunConfig, mix) -> str:
     from tokens.tokenizer import train
 
-    if not cfg.decontaminate:  # an earlier run's decontaminated documents are not this run's
-        shutil.rmtree(run_dir / layout.DECONTAMINATE, ignore_errors=True)
 
     t = train(run_dir, mix.weights, cfg.tokenizer.vocab_size, cfg.tokenizer.sample_chars, cfg.seed)
     return f"{t['vocab_size']} pieces from {sum(t['chars'].values()):,} sampled characters"

@@ -1,4 +1,4 @@
-"""The curation job of one source: read -> (assemble) -> (prepare) -> [URL blocklist] curate [PII scrub] ->
+"""The curation job of one source: read -> (assemble) -> [URL blocklist] -> (prepare) -> curate [PII scrub] ->
 (exact dedup) -> (finish) -> write kept and rejects.
 
 Thin Beam composition: the decisions are `curation/` functions called through the source's curator.
@@ -8,10 +8,10 @@ so every runner reports them). A source without steps across documents streams: 
 """
 from __future__ import annotations
 
-import json
 import sys
 
 import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
@@ -19,9 +19,10 @@ from curation.blocklist import Blocklist
 from curation.filters import Filters
 from curation.pii import scrub
 from curation.schema import reject, with_meta
-from pipelines.io import Limits, ReadFiles, WriteShards, safe_reason
+from pipelines.io import ReadFiles, WriteShards, safe_reason, write_json
 from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
 from pipelines.source import Source
+from readers.limits import Limits
 
 
 class Curate(beam.DoFn):
@@ -35,10 +36,6 @@ class Curate(beam.DoFn):
 
     def setup(self):
         self.curator, self.judged = self.source.make_curator(self.params), 0
-        self.blocklist = None
-        if path := self.filters.blocklist_for(self.source.name):
-            with FileSystems.open(path) as f:
-                self.blocklist = Blocklist(f.read().decode("utf-8").splitlines())
         self.pii = self.filters.pii if self.filters.scrubs(self.source.name) else None
 
     def start_bundle(self):
@@ -64,8 +61,6 @@ class Curate(beam.DoFn):
     def _judge_one(self, doc: dict) -> dict:
         if "reason" in doc:  # already rejected while reading
             return doc
-        if self.blocklist is not None and (entry := self.blocklist.match(doc["url"])):
-            return reject(with_meta(doc, blocked_by=entry), "url_blocklist")
         try:
             doc = self.curator(doc)
         except Exception as e:  # noqa: BLE001 - a document that breaks a filter is counted, not fatal
@@ -77,12 +72,27 @@ class Curate(beam.DoFn):
         return doc
 
 
+class UrlBlocklist(beam.DoFn):
+    """Drops `url_blocklist` the documents whose URL the list names, before any step across documents (RefinedWeb
+    filters URLs first: a blocked page never takes part in CommonCrawl's line dedup)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def setup(self):
+        with FileSystems.open(self.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            self.blocklist = Blocklist(f.read().decode("utf-8").splitlines())
+
+    def process(self, doc: dict):
+        entry = None if "reason" in doc else self.blocklist.match(doc["url"])
+        yield reject(with_meta(doc, blocked_by=entry), "url_blocklist") if entry else doc
+
+
 def _write_stats(path: str, source: str, files: int, outcomes: list, pii=None) -> None:
     stats = {"source": source, "files": files, **source_counts(outcomes, source)}
     if pii is not None:
         stats["pii"] = dict(zip(("documents", "emails", "ips"), pii))
-    with FileSystems.create(path) as f:
-        f.write(json.dumps(stats, indent=1, sort_keys=True).encode())
+    write_json(path, stats)
 
 
 def temp_dir(run_dir: str, source_name: str) -> str:
@@ -108,15 +118,12 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
                | "Read" >> beam.ParDo(ReadFiles(name, source.read, len(paths), file_limits)))
     if source.assemble is not None:
         records = records | "Assemble" >> source.assemble()
+    if blocklist := filters.blocklist_for(name):
+        records = records | "UrlBlocklist" >> beam.ParDo(UrlBlocklist(blocklist))
     prepare = source.prepare(params, paths, temp_dir(run_dir, name)) if source.prepare is not None else None
     if prepare is not None:
         records = records | "Prepare" >> prepare
     rows = records | "Curate" >> beam.ParDo(Curate(source, params, filters))
-    pii = []
-    if filters.scrubs(name):  # documents scrubbed and addresses replaced, into the stats
-        pii = [beam.pvalue.AsSingleton(rows
-                                       | "PiiCounts" >> beam.Map(_pii_counts)
-                                       | "SumPii" >> beam.CombineGlobally(_sum_counts))]
     if source.dedup_key is not None or source.finish is not None:  # steps across the kept documents
         kept, dropped = split(rows, "Curated")
         dropped = [dropped]
@@ -132,6 +139,11 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
             dropped.append(finish_dropped)
         rows = (kept, *dropped) | "Everything" >> beam.Flatten()
 
+    pii = []
+    if filters.scrubs(name):  # kept documents scrubbed and addresses replaced, into the stats
+        pii = [beam.pvalue.AsSingleton(rows
+                                       | "PiiCounts" >> beam.Map(_pii_counts)
+                                       | "SumPii" >> beam.CombineGlobally(_sum_counts))]
     curated_dir = FileSystems.join(run_dir, "curated", name)
     rejects_dir = FileSystems.join(run_dir, "rejects", name)
     stats_path = FileSystems.join(run_dir, "stats", f"{name}.json")

@@ -2,19 +2,17 @@
 evaluation example (reason `contaminated`, the benchmark named in meta `benchmark`), write the rest.
 
 The n-gram index of the evaluation sets (curation/decontaminate.py) is built once before the job and shipped
-to the workers with the DoFn: evaluation sets are small (MMLU's 14k questions are ~1M 13-grams).
+to the workers with the DoFn: evaluation sets are small next to the documents.
 """
 from __future__ import annotations
 
-import json
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from curation.decontaminate import Index
 from curation.schema import reject, with_meta
-from pipelines.dedup import ReadParquet
-from pipelines.io import WriteShards, safe_reason
+from pipelines.io import ReadParquet, WriteShards, safe_reason, write_json
 from pipelines.outcomes import CountOutcomes, source_counts
 
 
@@ -37,8 +35,7 @@ def write_stats(path: str, index: Index, outcomes: list, per_benchmark: list) ->
     stats = {"ngram": index.n, "sources": {s: source_counts(outcomes, s) for s in sources},
              "benchmarks": {b: {"examples": index.examples.get(b, 0), "short": index.short.get(b, 0),
                                 "contaminated": found.get(b, 0)} for b in sorted({*index.examples, *index.short})}}
-    with FileSystems.create(path) as f:
-        f.write(json.dumps(stats, indent=1, sort_keys=True).encode())
+    write_json(path, stats)
 
 
 def build(p: beam.Pipeline, index: Index, paths: list[str], out_dir: str, num_shards: int) -> None:

@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import functools
-import json
 import operator
-import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -27,9 +25,8 @@ from curation.schema import reject, with_meta
 from curation.text import content_hash
 from curation.urls import dedup_key
 from llama_data.config import check
-from pipelines.io import WriteShards, safe_reason, shard_of
+from pipelines.io import ReadParquet, WriteShards, safe_reason, shard_of, write_json
 from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
-from readers import documents
 
 BATCH = 256  # documents per signature batch
 
@@ -78,24 +75,6 @@ class DedupParams:
         p = self.source_priority
         rank = p.index(doc["source"]) if doc["source"] in p else len(p)
         return f"{rank:02d}{doc['id']}"
-
-
-class ReadParquet(beam.DoFn):
-    """The documents of one Parquet file, meta parsed (a ParDo over paths, so every runner can read)."""
-
-    def __init__(self, total_files: int, job: str = "dedup"):
-        self.total_files, self.job = total_files, job
-
-    def setup(self):
-        self.done = 0
-
-    def process(self, path: str):
-        with FileSystems.open(path) as f:
-            docs = documents.read_documents(f)
-        yield from docs
-        self.done += 1
-        print(f"[{self.job}] read {self.done}/{self.total_files} files ({len(docs):,} documents from {path})",
-              file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------------------------------- near duplicates
@@ -262,7 +241,7 @@ def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str,
     docs = (p
             | "Files" >> beam.Create(paths)
             | "SpreadFiles" >> beam.Reshuffle()
-            | "Read" >> beam.ParDo(ReadParquet(len(paths))))
+            | "Read" >> beam.ParDo(ReadParquet(len(paths), "dedup")))
     rejected = []
     if params.exact:
         exact = (docs
@@ -328,8 +307,5 @@ def write_stats(path: str, params: DedupParams, sums: list, outcomes: list) -> d
              "params": {k: v for k, v in vars(params).items()},
              "near": near | {"bands": hasher.bands, "rows": hasher.rows, "max_rounds": params.max_rounds,
                              "converged": near["unconverged_nodes"] == 0} if hasher else None}
-    tmp = path + ".tmp"
-    with FileSystems.create(tmp) as f:
-        f.write(json.dumps(stats, indent=1, sort_keys=True).encode())
-    FileSystems.rename([tmp], [path])
+    write_json(path, stats)
     return stats

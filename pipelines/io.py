@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 import re
 import sys
 import traceback
@@ -105,6 +106,33 @@ class ReadFiles(beam.DoFn):
 
 def _error_meta(e: Exception) -> dict:
     return {"error": f"{type(e).__name__}: {e}", "where": traceback.format_exc(limit=-1).strip()}
+
+
+class ReadParquet(beam.DoFn):
+    """The documents of one Parquet file, meta parsed (a ParDo over paths, so every runner can read)."""
+
+    def __init__(self, total_files: int, job: str):
+        self.total_files, self.job = total_files, job
+
+    def setup(self):
+        self.done = 0
+
+    def process(self, path: str):
+        with FileSystems.open(path) as f:
+            docs = documents.read_documents(f)
+        yield from docs
+        self.done += 1
+        print(f"[{self.job}] read {self.done}/{self.total_files} files ({len(docs):,} documents from {path})",
+              file=sys.stderr, flush=True)
+
+
+def write_json(path: str, obj) -> None:
+    """A job's stats file, written whole or not at all (a temporary name, then a rename): where it exists, the job
+    that writes it has finished."""
+    tmp = path + ".tmp"
+    with FileSystems.create(tmp) as f:
+        f.write(json.dumps(obj, indent=1, sort_keys=True).encode())
+    FileSystems.rename([tmp], [path])
 
 
 def safe_reason(reason: str) -> str:

@@ -74,8 +74,8 @@ def read(path: str, f, limits: Limits):
     parts = path.split("/")
     name, folder = parts[-1], parts[-2] if len(parts) > 1 else ""
     if name.endswith(".7z"):
-        site = site_of_archive(name)
-        if site is None:
+        site, holds = site_of_archive(name) or (None, None)
+        if site is None or holds not in ("", "Posts.xml"):  # Stack Overflow's Comments, Users, Votes... archives
             yield reject(make_doc("stackexchange", name, "", path), "unsupported_file")
             return
         with open_member(f, "Posts.xml") as posts:

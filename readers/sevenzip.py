@@ -14,13 +14,14 @@ import threading
 import py7zr
 from py7zr.io import Py7zIO, WriterFactory
 
-_SITE = re.compile(r"^(?P<site>.+?\.[a-z]{2,})(?:-[A-Za-z]+)?\.7z$")
+_SITE = re.compile(r"^(?P<site>.+?\.[a-z]{2,})(?:-(?P<kind>[A-Za-z]+))?\.7z$")
 
 
-def site_of_archive(name: str) -> str | None:
-    """`math.stackexchange.com.7z` -> math.stackexchange.com; `stackoverflow.com-Posts.7z` -> stackoverflow.com."""
+def site_of_archive(name: str) -> tuple[str, str] | None:
+    """(site, the file of it that the archive holds, or "" for all of them): `math.stackexchange.com.7z` ->
+    (math.stackexchange.com, ""); `stackoverflow.com-Posts.7z` -> (stackoverflow.com, Posts.xml)."""
     m = _SITE.match(os.path.basename(name))
-    return m.group("site") if m else None
+    return (m["site"], f"{m['kind']}.xml" if m["kind"] else "") if m else None
 
 
 class _PipeWriter(Py7zIO):

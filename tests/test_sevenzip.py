@@ -51,7 +51,8 @@ def test_missing_member_and_damaged_archive(coffee_7z, tmp_path):
 
 
 def test_site_names():
-    assert site_of_archive("dumps/math.stackexchange.com.7z") == "math.stackexchange.com"
-    assert site_of_archive("stackoverflow.com-Posts.7z") == "stackoverflow.com"
-    assert site_of_archive("askubuntu.com.7z") == "askubuntu.com"
+    assert site_of_archive("dumps/math.stackexchange.com.7z") == ("math.stackexchange.com", "")
+    assert site_of_archive("stackoverflow.com-Posts.7z") == ("stackoverflow.com", "Posts.xml")
+    assert site_of_archive("stackoverflow.com-Comments.7z") == ("stackoverflow.com", "Comments.xml")
+    assert site_of_archive("askubuntu.com.7z") == ("askubuntu.com", "")
     assert site_of_archive("notes.txt") is None

@@ -146,10 +146,12 @@ def test_a_7z_dump_gives_the_documents_of_its_posts_xml(tmp_path):
         z.writestr(b"<comments/>", "Comments.xml")
     with py7zr.SevenZipFile(packed / "empty.stackexchange.com.7z", "w") as z:
         z.writestr(b"<tags/>", "Tags.xml")
+    with py7zr.SevenZipFile(packed / "stackoverflow.com-Comments.7z", "w") as z:  # not posts: skipped, counted
+        z.writestr(b"<comments/>", "Comments.xml")
     a = run_curation("stackexchange", str(tmp_path / "plain"), tmp_path / "a")
     b = run_curation("stackexchange", str(packed), tmp_path / "b")
-    assert (b["files"], b["read"], b["kept"]) == (2, a["read"] + 1, a["kept"]) and a["kept"] > 200
-    assert b["dropped"] == {**a["dropped"], "read_error": 1}
+    assert (b["files"], b["read"], b["kept"]) == (3, a["read"] + 2, a["kept"]) and a["kept"] > 200
+    assert b["dropped"] == {**a["dropped"], "read_error": 1, "unsupported_file": 1}
 
     def rows(run, folder):
         return sorted(map(from_row, pq.read_table(run / folder / "stackexchange").to_pylist()), key=lambda r: r["id"])
