@@ -23,9 +23,6 @@ def exact_hash(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def word_count(text: str) -> int:
-    return len(text.split())
-
 
 def looks_binary(data: bytes, max_control_share: float) -> bool:
     """Not a text at all (an image, an archive, an executable, a UTF-16 file): NUL bytes, or more than

@@ -4,6 +4,7 @@
     RUN/samples/                          the generated corpus (samples)
     RUN/models/                           CommonCrawl's perplexity LM and reference classifier (models)
     RUN/curate/{curated,rejects}/<source>/, curate/stats/<source>.json, curate/stats.json     (curate)
+    RUN/curate/commoncrawl.curation.yaml  the curation config with the models stage's paths (a run with models)
     RUN/dedup/{curated,rejects}/<source>/, dedup/stats.json                                  (dedup)
     RUN/decontaminate/{curated,rejects}/<source>/, decontaminate/stats.json    (decontaminate, when asked for)
     RUN/tokenizer/                        tokenizer.model, tokenizer.json, HF config (tokenizer)
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SAMPLES, MODELS, CURATE, DEDUP, DECONTAMINATE, TOKENIZER, ENCODE, MIX, TRAIN, REPORT = (
-    "samples", "models", "curate", "dedup", "decontaminate", "tokenizer", "encode", "mix", "train", "report")
+CURATE, DEDUP, DECONTAMINATE, TOKENIZER, ENCODE, MIX, TRAIN, REPORT = (
+    "curate", "dedup", "decontaminate", "tokenizer", "encode", "mix", "train", "report")
 
 
 def documents(run_dir: str | Path, decontaminated: bool = True) -> Path:

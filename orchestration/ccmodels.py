@@ -269,7 +269,7 @@ def train_classifier(dumps, warcs, out: Path, lang: str = "en", epoch: int = 10,
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "train.txt"
         data.write_text("".join(f"{label} {classifier_line(t)}\n" for label, t in sorted(train, key=lambda r: r[1])))
-        # 2^18 hashed bigram buckets (fastText's default 2M makes an 800 MB model for two labels)
+        # 2^18 hashed bigram buckets: fastText's default 2M makes a model of hundreds of MB for two labels
         model = fasttext.train_supervised(str(data), epoch=epoch, wordNgrams=2, bucket=1 << 18, thread=1,
                                           seed=seed, verbose=0)
         model.save_model(str(Path(tmp) / "model.bin"))

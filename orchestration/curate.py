@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import time
@@ -13,6 +12,7 @@ import click
 from curation.schema import SOURCES
 from llama_data import layout
 from llama_data.config import CONFIGS, ConfigError, from_dict, read_yaml
+from llama_data.files import atomic_write
 
 DEFAULT_CONFIG = CONFIGS / "curation.yaml"
 
@@ -50,9 +50,7 @@ def merge_stats(run_dir: Path) -> dict:
     stats = {}
     for part in sorted((run_dir / "stats").glob("*.json")):
         stats[part.stem] = json.loads(part.read_text())
-    tmp = run_dir / "stats.json.tmp"
-    tmp.write_text(json.dumps(stats, indent=1, sort_keys=True))
-    os.replace(tmp, run_dir / "stats.json")
+    atomic_write(run_dir / "stats.json", json.dumps(stats, indent=1, sort_keys=True).encode())
     return stats
 
 

@@ -32,7 +32,6 @@ class Stage:
     resumable: bool = False  # keep partial outputs when rerun with the same fingerprint
 
 
-
 def _marker_path(run_dir: Path, stage: str) -> Path:
     return run_dir / ".done" / f"{stage}.json"
 

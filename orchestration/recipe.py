@@ -110,7 +110,6 @@ class RunConfig:
                   "needs a Wikipedia dump unless 'samples' generates the corpus")
 
 
-
 def load_run_config(path: Path) -> tuple[RunConfig, object]:
     """The run config with its paths resolved, and its mix config; errors name the key and the file."""
     from llama_data.config import CONFIGS

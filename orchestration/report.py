@@ -82,11 +82,11 @@ def documents(folder: Path, limit: int = MAX_DOCS) -> tuple[list[int], list[dict
     """Text lengths and parsed meta of up to `limit` documents of the Parquet files under `folder`."""
     import pyarrow.compute as pc
 
-    from readers import documents as shards
+    from readers import documents as document_shards
 
     lengths, metas = [], []
     for part in sorted(folder.rglob("part-*.parquet")) if folder.is_dir() else []:
-        for batch in shards.batches(part, ["text", "meta"]):
+        for batch in document_shards.batches(part, ["text", "meta"]):
             lengths += pc.utf8_length(batch.column("text")).to_pylist()
             metas += [json.loads(m) for m in batch.column("meta").to_pylist()]
             if len(lengths) >= limit:
@@ -113,11 +113,11 @@ def training_curves(metrics: Path) -> dict[str, dict[int, float]]:
 def cluster_sizes(run_dir: Path, curate_dir: Path) -> Counter:
     """Duplicate cluster size -> clusters: the curation jobs' exact duplicates (rejects' `duplicate_of`) and
     the dedup stage's near-duplicate clusters."""
-    from readers import documents as shards
+    from readers import documents as document_shards
 
     members = Counter()
     for part in sorted(curate_dir.glob("rejects/*/duplicate/part-*.parquet")):
-        for batch in shards.batches(part, ["meta"]):
+        for batch in document_shards.batches(part, ["meta"]):
             for meta in batch.column("meta").to_pylist():
                 members[json.loads(meta).get("duplicate_of")] += 1
     sizes = Counter(n + 1 for n in members.values())

@@ -22,7 +22,8 @@ from llama_data.config import ConfigError
 @click.option("--force", is_flag=True, help="Rerun the selected stages even when finished.")
 @click.argument("beam_options", nargs=-1, type=click.UNPROCESSED)
 def run(config_path, run_dir, runner, only, start, force, beam_options):
-    """Raw data to a trained model: samples -> models -> curate each source -> dedup -> tokenizer -> encode -> mix -> train.
+    """Raw data to a trained model: samples -> models -> curate each source -> dedup -> decontaminate ->
+    tokenizer -> encode -> mix -> train (samples, models, decontaminate and train when the config asks for them).
 
     Finished stages are skipped; Beam options (e.g. --dask_client_address=ADDR) after the others pass through
     to the curation jobs. See docs/RUNNERS.md for Dask, Flink, Spark and Dataflow.

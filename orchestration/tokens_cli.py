@@ -19,7 +19,7 @@ def tokenizer():
 
 
 @tokenizer.command()
-@click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False), help="Run directory (reads curated/).")
+@click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False), help="Run directory (reads its final documents).")
 @click.option("--vocab-size", default=32000, show_default=True, help="Number of pieces, as in LLaMA.")
 @click.option("--sample-chars", default=100_000_000, show_default=True,
               help="Characters to train on, drawn from the sources in mix proportions.")
@@ -27,7 +27,7 @@ def tokenizer():
 @click.option("--weights", default=str(CONFIGS / "mix.yaml"), show_default=True, type=click.Path(dir_okay=False),
               help="Mix config whose weights set each source's share of the sample.")
 def train(run_dir, vocab_size, sample_chars, seed, weights):
-    """Train SentencePiece BPE on a mix-weighted sample of RUN/dedup/curated; write RUN/tokenizer/tokenizer.model."""
+    """Train SentencePiece BPE on a mix-weighted sample of the final documents (RUN/dedup/curated, or RUN/decontaminate/curated where that stage ran); write RUN/tokenizer/."""
     from tokens.mix import MixConfig
     from tokens.tokenizer import train as train_tokenizer
 
@@ -48,10 +48,11 @@ def train(run_dir, vocab_size, sample_chars, seed, weights):
 
 @tokenizer.command(context_settings={"ignore_unknown_options": True})
 @click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False),
-              help="Run directory (reads curated/ and tokenizer/, writes tokens/).")
+              help="Run directory (reads its final documents and tokenizer/, writes encode/).")
 @click.argument("beam_args", nargs=-1, type=click.UNPROCESSED)
 def encode(run_dir, beam_args):
-    """Encode RUN/dedup/curated into RUN/encode with a Beam job (DirectRunner unless Beam options follow).
+    """Encode the final documents (RUN/dedup/curated, or RUN/decontaminate/curated where that stage ran) into RUN/encode with a Beam job
+    (DirectRunner unless Beam options follow).
 
     `llama-data mix` reads RUN/encode and refuses to start while it is missing or stale."""
     start = time.time()
@@ -116,7 +117,7 @@ def dry_run_available(config, run_dir: str | None) -> dict[str, int]:
 @click.option("--weights", "config_path", default=str(CONFIGS / "mix.yaml"), show_default=True,
               type=click.Path(dir_okay=False), help="Mix config: source weights, token budget, seq_len, seed.")
 @click.option("--run", "run_dir", default=None, type=click.Path(file_okay=False),
-              help="Run directory (reads curated/, tokenizer/ and the tokens/ of `llama-data tokenizer encode`).")
+              help="Run directory (reads tokenizer/ and the encode/ of `llama-data tokenizer encode`).")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output [default: RUN/mix].")
 @click.option("--dry-run", is_flag=True, help="Print the plan (tokens available, to draw, epochs) and stop.")
 def mix(config_path, run_dir, out_dir, dry_run):

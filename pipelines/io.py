@@ -197,7 +197,7 @@ class WriteShards(beam.PTransform):
 
 def _system_allocator() -> None:
     """Arrow's default allocator (mimalloc) keeps the memory of freed batches for reuse, so a writer streaming
-    short-lived batches looks as if it grew with its input (377 MB vs 314 MB at 32,000 pages); glibc's malloc
+    short-lived batches looks as if it grew with its input (docs/BENCHMARKS.md); glibc's malloc
     gives it back, at the same speed. This sets the pool of the whole worker process, which is what we want."""
     pa.set_memory_pool(pa.system_memory_pool())
 

@@ -1,4 +1,4 @@
-"""Starting a Beam job, the same way for every job (curate, dedup, encode)."""
+"""Starting a Beam job, the same way for every job (curate, dedup, decontaminate, encode)."""
 from __future__ import annotations
 
 import contextlib

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from llama_data.config import check
-from tokens.parts import encoded_parts, read_part, require_current
+from tokens.parts import encoded_parts, read_part, require_current, token_dtype
 from tokens.shards import remove_manifest, remove_stale_shards, shard_name, write_manifest, write_shard
 from tokens.tokenizer import load, model_path
 
@@ -294,7 +294,7 @@ def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=p
     model = model_path(run_dir).read_bytes()
     require_current(run_dir, sources, model)
     parts = encoded_parts(run_dir, sources)
-    dtype = np.uint16 if len(sp) <= 1 << 16 else np.uint32
+    dtype = np.dtype(token_dtype(len(sp)))
     row_len = config.seq_len + 1
     if config.tokens < row_len:
         raise ValueError(f"a budget of {config.tokens:g} tokens does not fill one row of {row_len}; raise tokens")

@@ -96,7 +96,8 @@ def load(run_dir: str | Path):
 
 
 def curated_parts(run_dir: str | Path, source: str) -> list[Path]:
-    """The final (deduplicated) Parquet parts of `source`, in a stable order; an error if there are none."""
+    """The final documents' Parquet parts of `source` (llama_data.layout.documents), in a stable order; an error
+    if there are none."""
     folder = layout.documents(run_dir) / source
     parts = documents.parts(folder)
     if not parts:
