@@ -21,6 +21,7 @@ _EMAIL = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b(?![@-])")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.-])(?<!==){_OCTET}(?:\.{_OCTET}){{3}}(?![\w-]|\.\d)")
+_DOTTED_QUAD = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")  # a cheap first look: most pages have none
 _NUMBERED_BEFORE = re.compile(r"(?i)(?:\bv|\bver|version|\brelease|\bbuild|\brev|\btable|\bsection|\bsec|\bfig(?:ure)?|"
                               r"\bchapter|\bstep|\bitem|§)[\W_]{0,6}$")
 
@@ -41,9 +42,9 @@ def _public_ip(match: re.Match, text: str) -> bool:
 def scrub(text: str, emails: bool = True, ips: bool = True) -> Scrubbed:
     """`text` with e-mail and public IP addresses replaced, and how many of each."""
     n_emails = n_ips = 0
-    if emails:
+    if emails and "@" in text:
         text, n_emails = _EMAIL.subn(EMAIL, text)
-    if ips:
+    if ips and _DOTTED_QUAD.search(text):
         parts, last = [], 0
         for m in _IPV4.finditer(text):
             if _public_ip(m, text):
