@@ -5,7 +5,7 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from curation.schema import doc_id, from_row, make_doc
-from curation.sources.commoncrawl import curate, decode_html, html_to_text, parse_content_type
+from curation.sources.commoncrawl import curate, decode_html, parse_content_type
 from curation.pii import EMAIL, IP, scrub
 from orchestration.curate import run_curation
 from pipelines.commoncrawl import CommonCrawlParams
@@ -36,14 +36,6 @@ def test_mislabelled_or_broken_bytes_never_fail():
     assert decode_html(b"\xef\xbb\xbfok", "utf-8") == ("ok", "utf-8")
     assert decode_html(b"ok \x81\x8d", "utf-8") == ("ok \ufffd\ufffd", "utf-8")
     assert decode_html(b"ok", "no-such-charset") == ("ok", "utf-8")
-
-
-def test_html_to_text_keeps_main_content_paragraphs_and_line_breaks():
-    page = ("<html><head><title>T</title><script>var x = 1;</script></head><body>"
-            "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
-            "<main><h1>River towns</h1><p>The river rises in the hills.</p><p>Boats carry goods<br>between towns.</p>"
-            "</main><footer>Copyright 2024</footer></body></html>")
-    assert html_to_text(page) == "River towns\n\nThe river rises in the hills.\n\nBoats carry goods\nbetween towns."
 
 
 def test_curate_drops_empty_short_foreign_tail_and_unlike_reference_pages_with_annotations():
