@@ -122,8 +122,7 @@ def main():
     for split in ("tune", "heldout"):
         chosen = [p for p in pages if split_of(p["id"]) == split]
         with open(out / f"{split}.jsonl", "w", encoding="utf-8") as f:
-            for page in chosen:
-                f.write(json.dumps(page, ensure_ascii=False) + "\n")
+            f.writelines(json.dumps(page, ensure_ascii=False) + "\n" for page in chosen)
         full = sum(p["text"] is not None for p in chosen)
         print(f"{split}: {len(chosen)} pages, {full} with full main text, "
               f"{sum(bool(p['without']) for p in chosen)} with boilerplate strings -> {out / split}.jsonl")

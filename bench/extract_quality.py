@@ -14,7 +14,7 @@ Columns, each over the pages of the split that have the ground truth it needs:
   known boilerplate strings (navigation, footer, share, comment and related-link texts the fixture asserts
   must not be extracted) is in the extracted text.
 - main kept: the share of those pages' known main-text strings that are in the extracted text.
-- docs/s: every page of the split extracted once in this process, one core.
+- docs/s: every page of the split extracted in this process, one core, CPU seconds of the faster of two passes.
 trafilatura is called as datatrove's Trafilatura extractor calls it (favor_precision, no comments), with
 its cross-page paragraph dedup off so that pages are judged alone; "trafilatura default" without
 favor_precision for reference. Its boilerplate strings were written against trafilatura's own output.
@@ -64,9 +64,11 @@ def extractors() -> dict:
 
 
 def score(extract, pages: list[dict]) -> dict:
-    start = time.process_time()
-    texts = [extract(page["html"]) for page in pages]
-    seconds = time.process_time() - start
+    seconds = float("inf")
+    for _ in range(2):  # the faster pass: the first pays for warming caches
+        start = time.process_time()
+        texts = [extract(page["html"]) for page in pages]
+        seconds = min(seconds, time.process_time() - start)
     full = [prf(text, page["text"]) for text, page in zip(texts, pages) if page["text"] is not None]
     marked = [(text, page) for text, page in zip(texts, pages) if page["without"]]
     with_strings = [s in text for text, page in zip(texts, pages) for s in page["with"]]
