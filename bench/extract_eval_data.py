@@ -4,11 +4,12 @@
 
 Two pinned sdists, each checked against its sha256 before anything is read from it:
 - newspaper4k 0.9.6: tests/data/html/NAME.html with the article's whole main text in tests/data/txt/NAME.txt
-  (22 pages, 11 languages): ground truth for bag-of-words precision/recall/F1.
+  (23 pages, 9 languages): ground truth for bag-of-words precision/recall/F1.
 - trafilatura 1.0.0: tests/cache/*.html, real pages whose tests/realworld_tests.py `test_extract` asserts
   strings that must be in the extracted text ("with": main text) and strings that must not ("without":
   navigation, footers, share and comment widgets, related links): ground truth for boilerplate removal.
-  The last version whose sdist ships them; its assertions were written against trafilatura's own output.
+  A version whose sdist still ships them (1.2.2's and 1.4.1's do not); its assertions were written against
+  trafilatura's own output.
 
 Each page goes to tune.jsonl or heldout.jsonl by the parity of sha256(its id): a fixed split that does not
 depend on the order of files. One JSON object per line: id, source, html, text (full ground truth or null),
