@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from isal import isal_zlib  # zlib's interface; Intel ISA-L inflates WARC members faster (docs/BENCHMARKS.md)
 from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
+from curation.extract import html_to_text
 from curation.schema import doc_id, make_doc, reject
 from curation.sources import commoncrawl as cc
 from curation.text import looks_binary
@@ -268,7 +269,7 @@ def _document(path: str, offset: int, record: bytes) -> dict:
     html, encoding = cc.decode_html(body, charset)
     if cc.undecodable_share(html) > cc.MAX_UNDECODABLE:
         return reject(doc(encoding=encoding), "bad_encoding")
-    return doc(cc.html_to_text(html), encoding=encoding)
+    return doc(html_to_text(html), encoding=encoding)
 
 
 def _served_binary(body: bytes) -> bool:

@@ -5,7 +5,7 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from curation.schema import doc_id, from_row, make_doc
-from curation.sources.commoncrawl import curate, decode_html, html_to_text, parse_content_type
+from curation.sources.commoncrawl import curate, decode_html, parse_content_type
 from curation.pii import EMAIL, IP, scrub
 from orchestration.curate import run_curation
 from pipelines.commoncrawl import CommonCrawlParams
@@ -36,14 +36,6 @@ def test_mislabelled_or_broken_bytes_never_fail():
     assert decode_html(b"\xef\xbb\xbfok", "utf-8") == ("ok", "utf-8")
     assert decode_html(b"ok \x81\x8d", "utf-8") == ("ok \ufffd\ufffd", "utf-8")
     assert decode_html(b"ok", "no-such-charset") == ("ok", "utf-8")
-
-
-def test_html_to_text_keeps_main_content_paragraphs_and_line_breaks():
-    page = ("<html><head><title>T</title><script>var x = 1;</script></head><body>"
-            "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
-            "<main><h1>River towns</h1><p>The river rises in the hills.</p><p>Boats carry goods<br>between towns.</p>"
-            "</main><footer>Copyright 2024</footer></body></html>")
-    assert html_to_text(page) == "River towns\n\nThe river rises in the hills.\n\nBoats carry goods\nbetween towns."
 
 
 def test_curate_drops_empty_short_foreign_tail_and_unlike_reference_pages_with_annotations():
@@ -138,13 +130,15 @@ def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
     # 16 resiliparse + 1 whirlwind + 15 dolma responses and 1 WET conversion; no request/metadata/resource.
     assert (stats["files"], stats["read"]) == (4, 33)
     assert stats["read"] == stats["kept"] + sum(stats["dropped"].values())
-    assert stats["dropped"] == {"lang": 12, "too_short": 5}
+    # Two of the foreign pages are link and label pages (a cycling tipping game's statistics, a Chinese company's
+    # page): extraction leaves them a line or two, too short before language ID sees them.
+    assert stats["dropped"] == {"lang": 10, "too_short": 7}
     kept = _rows(tmp_path / "curated/commoncrawl/part-00000-of-00001.parquet")
     by_url = {r["url"]: r for r in kept}
     assert sum(url.startswith("https://creativecommons.org/") for url in by_url) == 4
     assert all(r["meta"]["language"] == "en" and r["meta"]["language_score"] >= 0.5 for r in kept)
     mission = by_url["https://creativecommons.org/mission/"]
-    assert mission["text"].startswith("Who We Are\n\nCreative Commons (CC) is an international nonprofit")
+    assert mission["text"].startswith("Creative Commons (CC) is an international nonprofit")  # heading "Who We Are" left out
     assert mission["meta"]["record_id"] == "<urn:uuid:3999732B-E27A-4CC9-9967-1E9DDB83E7FB>"
     assert mission["id"] == doc_id("commoncrawl", "<urn:uuid:3999732B-E27A-4CC9-9967-1E9DDB83E7FB>")
 
@@ -152,8 +146,9 @@ def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
     by_url = {r["url"]: r["meta"] for r in lang}
     assert by_url["http://01spb.ru/company/"]["language"] == "ru"
     assert by_url["http://01spb.ru/company/"]["encoding"] == "cp1251"  # from the HTTP header
-    assert by_url["http://041696.com/15477/list_6_4.html"]["language"] == "zh"
-    assert by_url["http://041696.com/15477/list_6_4.html"]["encoding"] == "gbk"  # from its <meta>
+    too_short = {r["url"]: r for r in _rows(tmp_path / "rejects/commoncrawl/too_short/part-00000-of-00001.parquet")}
+    chinese = too_short["http://041696.com/15477/list_6_4.html"]  # a company's link page: one line of main text
+    assert chinese["meta"]["encoding"] == "gbk" and chinese["text"].startswith("耐磨板特价销售NM360")  # from its <meta>
     escopete = [r for r in lang if r["url"] == "https://an.wikipedia.org/wiki/Escopete"]  # Aragonese
     assert sorted(r["meta"]["content_type"] for r in escopete) == ["text/html; charset=UTF-8", "text/plain"]
     wet = next(r for r in escopete if r["meta"]["content_type"] == "text/plain")
@@ -166,7 +161,7 @@ def test_curates_real_warc_and_wet_samples(tmp_path, samples_dir):
     stats = run_curation("commoncrawl", str(samples_dir / "commoncrawl_w*" / "*.gz"), tmp_path, tmp_path / "cc.yaml")
     short = _rows(tmp_path / "rejects/commoncrawl/too_short/part-00000-of-00001.parquet")
     emptied = [r for r in short if r["url"] == "https://allenai.org/"]
-    assert len(emptied) == 3 and all(r["text"] == "" and r["meta"]["lines_removed"] == 29 for r in emptied)
+    assert len(emptied) == 3 and all(r["text"] == "" and r["meta"]["lines_removed"] == 27 for r in emptied)
     kept = _rows(tmp_path / "curated/commoncrawl/part-00000-of-00001.parquet")
     assert "https://allenai.org/" not in {r["url"] for r in kept}
     assert not (tmp_path / ".tmp").exists()  # the pages parked between passes and the writer's spills are gone

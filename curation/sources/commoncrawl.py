@@ -4,7 +4,6 @@ kept perplexity bucket of its language's Wikipedia LM, and looks like a page Wik
 """
 from __future__ import annotations
 
-from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import detect_encoding, map_encoding_to_html5
 
 from curation.perplexity import bucket
@@ -42,14 +41,6 @@ def decode_html(body: bytes, charset: str | None) -> tuple[str, str]:
 
 def undecodable_share(text: str) -> float:
     return text.count("\ufffd") / max(1, len(text))
-
-
-def html_to_text(html: str) -> str:
-    """The main content (navigation, footers and scripts dropped) with paragraphs and line breaks kept.
-    Bullets and image alt texts are left out: they are markup, not the page's words."""
-    text = extract_plain_text(html, preserve_formatting=True, main_content=True, list_bullets=False,
-                              alt_texts=False)
-    return text.strip()
 
 
 def curate(doc: dict, params, lang_id, perplexity: dict | None = None, classifier=None) -> dict:
