@@ -9,8 +9,8 @@ import re
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
-# trafilatura's first-choice article containers (its BODY_XPATH), by class (ids as well cost 25% more lookup time
-# and found no other container on the tuning pages).
+# trafilatura's first-choice article containers (its BODY_XPATH), by class (ids as well made the lookup slower and
+# found no other container on the tuning pages; docs/BENCHMARKS.md).
 _BODY_NAMES = ("post-text", "post_text", "post-body", "post-entry", "postentry", "post-content", "post_content",
                "postcontent", "postContent", "post_inner_wrapper", "article-text", "articletext", "articleText",
                "entry-content", "article-content", "article__content", "article-body", "article__body",
@@ -43,7 +43,7 @@ def _trim_edges(text: str) -> str:
     """Without copyright notices, and without the headings, bylines, 'read more' and related-link lines before
     the first and after the last line that reads as prose."""
     lines = text.split("\n")
-    if "©" in text or "eserved" in text or "ESERVED" in text:  # str.find first: the regex is 20x slower
+    if "©" in text or "eserved" in text or "ESERVED" in text:  # a plain find first: the regex is far slower
         lines = [line for line in lines if not (_RIGHTS.search(line) and len(line.split()) < RIGHTS_MAX_WORDS)]
     first = next((i for i, line in enumerate(lines) if _is_prose(line)), None)
     if first is None:
