@@ -6,8 +6,6 @@ exit status 2 before anything is written.
 """
 from __future__ import annotations
 
-import json
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -70,20 +68,12 @@ def run_decontaminate(input_path: str, out_dir: Path, params: DecontaminateParam
                       beam_args: tuple[str, ...] = ()) -> dict:
     """Decontaminate the Parquet documents at `input_path` (a folder or glob) into `out_dir`
     ({curated,rejects}/<source>/, stats.json); return the stats."""
-    from orchestration.dedup import input_files
+    from orchestration.dedup import run_on_documents
     from pipelines import decontaminate as job
-    from pipelines.launch import run_job
 
     index = build_index(params)
-    paths = input_files(input_path)
-    if not paths:
-        raise click.UsageError(f"--input {input_path}: no Parquet files found")
-    for sub in ("curated", "rejects", ".tmp"):  # the stage owns its folder: a rerun replaces it
-        shutil.rmtree(out_dir / sub, ignore_errors=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "stats.json").unlink(missing_ok=True)
-    run_job(lambda p: job.build(p, index, paths, str(out_dir), num_shards), beam_args, job.temp_dir(str(out_dir)))
-    return json.loads((out_dir / "stats.json").read_text())
+    return run_on_documents(input_path, out_dir, lambda p, paths: job.build(p, index, paths, str(out_dir), num_shards),
+                            job.temp_dir(str(out_dir)), beam_args)
 
 
 def print_summary(stats: dict, seconds: float, out_dir: Path, out=None) -> None:

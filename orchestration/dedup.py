@@ -30,18 +30,25 @@ def input_files(input_path: str) -> list[str]:
 def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG, num_shards: int = 1,
               beam_args: tuple[str, ...] = ()) -> dict:
     from pipelines import dedup as job
-    from pipelines.launch import run_job
 
     params = load_config(config_path, job.DedupParams)
+    return run_on_documents(input_path, out_dir, lambda p, paths: job.build(p, params, paths, str(out_dir), num_shards),
+                            job.temp_dir(str(out_dir)), beam_args)
+
+
+def run_on_documents(input_path: str, out_dir: Path, build, temp_dir: str, beam_args: tuple[str, ...]) -> dict:
+    """Run a stage over the Parquet documents at `input_path` (`build(pipeline, paths)` makes its job) into
+    `out_dir`, which it owns: its curated/, rejects/ and stats.json are replaced. Returns the stats."""
+    from pipelines.launch import run_job
+
     paths = input_files(input_path)
     if not paths:
         raise click.UsageError(f"--input {input_path}: no Parquet files found")
-    for sub in ("curated", "rejects", ".tmp"):  # a dedup run owns its output folder: a rerun replaces it
+    for sub in ("curated", "rejects", ".tmp"):
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "stats.json").unlink(missing_ok=True)
-
-    run_job(lambda p: job.build(p, params, paths, str(out_dir), num_shards), beam_args, job.temp_dir(str(out_dir)))
+    run_job(lambda p: build(p, paths), beam_args, temp_dir)
     return json.loads((out_dir / "stats.json").read_text())
 
 

@@ -6,13 +6,14 @@ to the workers with the DoFn: evaluation sets are small next to the documents.
 """
 from __future__ import annotations
 
+import functools
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from curation.decontaminate import Index
 from curation.schema import reject, with_meta
-from pipelines.io import ReadParquet, WriteShards, safe_reason, write_json
+from pipelines.io import ReadParquet, WriteShards, outcome_directory, write_json
 from pipelines.outcomes import CountOutcomes, source_counts
 
 
@@ -50,14 +51,9 @@ def build(p: beam.Pipeline, index: Index, paths: list[str], out_dir: str, num_sh
                      | "CountBenchmark" >> beam.CombinePerKey(sum)
                      | "AllBenchmarks" >> beam.combiners.ToList())
 
-    def directory_of(r):
-        if "reason" in r:
-            return FileSystems.join(out_dir, "rejects", r["source"], safe_reason(r["reason"]))
-        return FileSystems.join(out_dir, "curated", r["source"])
-
     stats_path = FileSystems.join(out_dir, "stats.json")
     _ = (rows
-         | "Write" >> WriteShards(directory_of, num_shards, temp_dir(out_dir))
+         | "Write" >> WriteShards(functools.partial(outcome_directory, out_dir), num_shards, temp_dir(out_dir))
          | "CountOutcomes" >> CountOutcomes()
          | "WriteStats" >> beam.Map(lambda outcomes, found: write_stats(stats_path, index, outcomes, found),
                                     found=beam.pvalue.AsSingleton(per_benchmark)))

@@ -25,7 +25,7 @@ from curation.schema import reject, with_meta
 from curation.text import content_hash
 from curation.urls import dedup_key
 from llama_data.config import check
-from pipelines.io import ReadParquet, WriteShards, safe_reason, shard_of, write_json
+from pipelines.io import ReadParquet, WriteShards, outcome_directory, shard_of, write_json
 from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
 
 BATCH = 256  # documents per signature batch
@@ -268,14 +268,9 @@ def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str,
         counters.append(near_counters | "NearKey" >> beam.MapTuple(lambda k, n: (f"near/{k}", n)))
     dropped = tuple(rejected) | "AllDropped" >> beam.Flatten() if rejected else p | "NoDrops" >> beam.Create([])
 
-    def directory_of(r):
-        if "reason" in r:
-            return FileSystems.join(out_dir, "rejects", r["source"], safe_reason(r["reason"]))
-        return FileSystems.join(out_dir, "curated", r["source"])
-
     written = ((docs, dropped)
                | "Everything" >> beam.Flatten()
-               | "Write" >> WriteShards(directory_of, num_shards, temp_dir(out_dir)))
+               | "Write" >> WriteShards(functools.partial(outcome_directory, out_dir), num_shards, temp_dir(out_dir)))
     counters.append(written | "FileKeys" >> beam.Map(lambda _: ("files", 1)))
     # One sink that depends on everything: the DaskRunner computes only the last transform and its inputs.
     stats_path = FileSystems.join(out_dir, "stats.json")

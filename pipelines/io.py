@@ -135,6 +135,13 @@ def write_json(path: str, obj) -> None:
     FileSystems.rename([tmp], [path])
 
 
+def outcome_directory(out_dir: str, row: dict) -> str:
+    """Where a stage over all sources writes a row: curated/<source>/, or rejects/<source>/<reason>/."""
+    if "reason" in row:
+        return FileSystems.join(out_dir, "rejects", row["source"], safe_reason(row["reason"]))
+    return FileSystems.join(out_dir, "curated", row["source"])
+
+
 def safe_reason(reason: str) -> str:
     """Reasons become directory names under rejects/."""
     return re.sub(r"[^a-z0-9_.-]+", "_", reason.lower()).strip(".") or "unknown"
