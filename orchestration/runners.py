@@ -1,15 +1,37 @@
-"""Beam runner choice: short names for the runners a run can use, and a Dask runner that runs every sink.
+"""Beam runner choice: short names for the runners a run can use, and the project's Dask runner.
 
 The pipelines hold no runner-specific code; `beam_args(runner, options)` only builds the Beam command line.
-Beam 2.77's DaskRunner computes just the bag of the pipeline's last transform: a job with several sinks (curated
-shards, rejects, stats) silently writes only one of them. `DaskRunner` below computes every leaf instead, and
-closes its client when the job ends so that a cluster shut down afterwards does not log reconnect errors.
-It also keeps what a DoFn emits in `finish_bundle` (the end of a batch), which Beam 2.77's Dask ParDo drops.
+Every Beam job runs on `DaskRunner` below when a run asks for Dask. It translates a pipeline to Dask bags as Beam
+2.77's DaskRunner does, with what a real job needs changed:
+- every sink is computed (Beam's computes only the bag of the last transform: a job with several sinks, curated
+  shards, rejects and stats, would write one of them);
+- every step runs once per partition: a ParDo is a graph layer of its own, and the graph is not optimised (Dask
+  fused a shared step into each of its consumers, so a step read by three others ran three times: the writers'
+  side effects ran twice and raced on the same file, and the dedup job read its input six times);
+- a side input is a dependency of the tasks that read it, computed once by the cluster (Beam's iterates over the
+  side input's bag inside each task, which computes its whole upstream graph again, per task), and a DoFn gets
+  its side inputs in place of their placeholders (Beam's passes the raw arguments: a combine's default value
+  failed on them);
+- `beam.Create` gives one partition per element (up to MAX_PARTITIONS): the jobs create their input files, and a
+  file per partition is what spreads the work over the workers (Beam's puts up to 128 elements in a partition, so
+  a job over fewer than 128 files ran in one task);
+- a DoFn is set up once per worker thread and kept (Beam's sets it up again for every partition: the curation
+  models were loaded once per input file), and what it emits in `finish_bundle` is kept (Beam's drops it).
+The client is closed when the job ends, so that a cluster shut down afterwards does not log reconnect errors.
 """
 from __future__ import annotations
 
-from apache_beam.runners.common import DoFnInvoker
-from apache_beam.runners.dask import dask_runner, transform_evaluator
+import dataclasses
+import threading
+import uuid
+
+from apache_beam import DoFn, ParDo
+from apache_beam.pipeline import PipelineVisitor
+from apache_beam.runners.common import DoFnContext, DoFnInvoker, DoFnSignature, _OutputHandler
+from apache_beam.runners.dask import dask_runner
+from apache_beam.runners.dask.overrides import _Create, _Flatten, _GroupByKeyOnly, dask_overrides
+from apache_beam.runners.dask.transform_evaluator import GroupByKey, OneReceiver, get_windowed_value
+from apache_beam.transforms.sideinputs import SideInputMap
 
 RUNNERS = {
     "direct": "DirectRunner",
@@ -18,6 +40,7 @@ RUNNERS = {
     "spark": "SparkRunner",
     "dataflow": "DataflowRunner",
 }
+MAX_PARTITIONS = 10_000  # partitions of a created collection (input files): more elements share partitions
 
 
 def beam_args(runner: str, options: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -27,16 +50,24 @@ def beam_args(runner: str, options: list[str] | tuple[str, ...] = ()) -> list[st
     return [f"--runner={RUNNERS[runner]}", *options]
 
 
-def _apply_dofn_to_bundle(items, invoker_args, invoker_kwargs, tagged_receivers):
-    """Beam's function for one Dask partition, with the outputs collected after `finish_bundle`, not before."""
-    invoker = DoFnInvoker.create_invoker(*invoker_args, **invoker_kwargs)
-    invoker.invoke_setup()
-    invoker.invoke_start_bundle()
-    for item in items:
-        invoker.invoke_process(item)
-    invoker.invoke_finish_bundle()
-    invoker.invoke_teardown()
-    return [v.value for v in tagged_receivers.values]
+class DaskRunner(dask_runner.DaskRunner):
+    """Runs a Beam pipeline on a Dask cluster (`--dask_client_address=...`), every sink computed."""
+
+    def run_pipeline(self, pipeline, options):
+        import dask.distributed as ddist
+
+        dask_options = options.view_as(dask_runner.DaskOptions).get_all_options(drop_default=True,
+                                                                                  current_only=True)
+        bag_kwargs = dask_runner.DaskOptions._extract_bag_kwargs(dask_options)
+        client = ddist.Client(**dask_options)
+        pipeline.replace_all(dask_overrides())
+        visitor = _ToBags(bag_kwargs, job=uuid.uuid4().hex)
+        pipeline.visit(visitor)
+        consumed = {pcoll.producer for node in visitor.bags for pcoll in node.inputs}
+        consumed |= {si.pvalue.producer for node in visitor.bags for si in node.side_inputs}
+        leaves = [bag for node, bag in visitor.bags.items() if node not in consumed]
+        futures = client.compute(leaves, optimize_graph=False)  # optimising would copy shared tasks into consumers
+        return _Result(client, futures)
 
 
 class _Result(dask_runner.DaskRunnerResult):
@@ -47,23 +78,99 @@ class _Result(dask_runner.DaskRunnerResult):
             self.client.close()
 
 
-class DaskRunner(dask_runner.DaskRunner):
-    """Beam's DaskRunner, computing every sink of the pipeline rather than only the last transform."""
+class _ToBags(PipelineVisitor):
+    """Each applied transform -> the Dask bag of its output."""
 
-    def run_pipeline(self, pipeline, options):
-        import dask.distributed as ddist
-        from apache_beam.runners.dask.overrides import dask_overrides
+    def __init__(self, bag_kwargs: dict, job: str):
+        self.bag_kwargs, self.job, self.bags = bag_kwargs, job, {}
 
-        dask_options = options.view_as(dask_runner.DaskOptions).get_all_options(drop_default=True,
-                                                                                  current_only=True)
-        bag_kwargs = dask_runner.DaskOptions._extract_bag_kwargs(dask_options)
-        client = ddist.Client(**dask_options)
-        transform_evaluator.apply_dofn_to_bundle = _apply_dofn_to_bundle  # looked up by name at each ParDo
-        pipeline.replace_all(dask_overrides())
-        visitor = self.to_dask_bag_visitor(bag_kwargs)
-        pipeline.visit(visitor)
-        consumed = {pcoll.producer for node in visitor.bags for pcoll in node.inputs}
-        consumed |= {si.pvalue.producer for node in visitor.bags for si in node.side_inputs}
-        leaves = [bag for node, bag in visitor.bags.items() if node not in consumed]
-        futures = client.compute(leaves)  # optimised together: shared stages run once
-        return _Result(client, futures)
+    def visit_transform(self, node) -> None:
+        import dask.bag as db
+
+        inputs = [self.bags[pcoll.producer] for pcoll in node.inputs if pcoll.producer in self.bags]
+        transform = node.transform
+        kind = type(transform)
+        if kind is _Create:
+            bag = db.from_sequence(transform.values, **(self.bag_kwargs or {
+                "npartitions": max(1, min(len(transform.values), MAX_PARTITIONS))}))
+        elif kind is ParDo:  # not its subclasses: the group-by-window step of a GroupByKey is a no-op here
+            bag = _par_do(node, inputs[0], [self.bags[si.pvalue.producer] for si in node.side_inputs], self.job)
+        elif kind is _GroupByKeyOnly:
+            bag = GroupByKey(node).apply(inputs[0])
+        elif kind is _Flatten:
+            bag = db.concat(inputs) if inputs else db.from_sequence([], npartitions=1)
+        else:  # composites and pass-through overrides (Reshuffle, Read): their output is their input's
+            bag = inputs[0] if inputs else None
+        self.bags[node] = bag
+
+
+def _par_do(node, bag, side_bags, job: str):
+    """A ParDo as one task per partition, in a graph layer of its own: Dask never fuses such a task into several
+    consumers, so a DoFn with side effects (the writers) runs once per partition, whatever reads its output."""
+    import dask.bag as db
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    transform = node.transform
+    main = next(iter(node.main_inputs.values()))
+    window_fn = main.windowing.windowfn if hasattr(main, "windowing") else None
+    step = _Step(transform, (job, node.full_label), window_fn,
+                 [(type(si), si._view_options(), si._window_mapping_fn) for si in node.side_inputs])
+    sides = [side.reduction(list, _concat) for side in side_bags]  # each computed once, as a dependency
+    name = f"pardo-{tokenize(*step.key)}"
+    tasks = {(name, i): (_run_bundle, (bag.name, i), step, *[s.key for s in sides]) for i in range(bag.npartitions)}
+    graph = HighLevelGraph.from_collections(name, tasks, dependencies=[bag, *sides])
+    return db.Bag(graph, name, bag.npartitions)
+
+
+@dataclasses.dataclass
+class _Step:
+    """What a ParDo's tasks need besides their data, in one object: Dask would take a tuple for a task."""
+    transform: ParDo
+    key: tuple[str, str]  # (job, label): names the set-up DoFn on a worker thread
+    window_fn: object
+    views: list  # (view class, view options, window mapping) per side input
+
+
+def _concat(lists):
+    return [x for part in lists for x in part]
+
+
+_local = threading.local()  # this worker thread's set-up DoFns of the job it last ran: {(job, label): DoFn}
+
+
+def _set_up_dofns(job: str) -> dict:
+    """This thread's set-up DoFns of `job`; those of an earlier job are torn down first, so that a long-lived
+    worker holds the models of one job at most."""
+    dofns = getattr(_local, "dofns", {})
+    if any(other != job for other, _label in dofns):
+        for fn in dofns.values():
+            fn.teardown()
+        dofns = {}
+    _local.dofns = dofns
+    return dofns
+
+
+def _run_bundle(items, step: _Step, *side_values):
+    """One Dask partition through a ParDo: one bundle, outputs collected after `finish_bundle`."""
+    transform, key, window_fn = step.transform, step.key, step.window_fn
+    receivers = OneReceiver()
+    handler = _OutputHandler(window_fn=window_fn, main_receivers=receivers[None], tagged_receivers=receivers,
+                             per_element_output_counter=None, output_batch_converter=None,
+                             process_yields_batches=False, process_batch_yields_elements=False)
+    sides = [SideInputMap(kind, options, [get_windowed_value(v, mapping) for v in values])
+             for (kind, options, mapping), values in zip(step.views, side_values)]
+    dofns = _set_up_dofns(key[0])
+    fn = dofns.get(key)
+    invoker = DoFnInvoker.create_invoker(
+        DoFnSignature(fn or transform.fn), handler, context=DoFnContext(transform.label, state=None), side_inputs=sides,
+        input_args=list(transform.args), input_kwargs=transform.kwargs, user_state_context=None,
+        bundle_finalizer_param=DoFn.BundleFinalizerParam())
+    if fn is None:
+        invoker.invoke_setup()
+        dofns[key] = transform.fn
+    invoker.invoke_start_bundle()
+    for item in items:
+        invoker.invoke_process(get_windowed_value(item, window_fn))
+    invoker.invoke_finish_bundle()
+    return [v.value for v in receivers.values]

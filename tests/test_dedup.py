@@ -121,12 +121,11 @@ def test_dedup_accepts_documents_whose_ids_are_any_strings(tmp_path):
 
 
 def run_on_dask(run: Path, out: Path) -> None:
-    from dask.distributed import LocalCluster, default_client
+    from dask.distributed import LocalCluster
 
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
-        run_dedup(str(run), out, beam_args=("--runner=apache_beam.runners.dask.dask_runner.DaskRunner",
+        run_dedup(str(run), out, beam_args=("--runner=orchestration.runners.DaskRunner",
                                             f"--dask_client_address={cluster.scheduler_address}"))
-        default_client().close()  # the DaskRunner leaves its client open
 
 
 def assert_same_files(a: Path, b: Path, at_least: int) -> None:
