@@ -66,7 +66,7 @@ def run_curation(source_name: str, input_path: str, run_dir: str | Path, config_
     from pipelines.registry import get_source
     from readers.limits import Limits
 
-    job_options(beam_args)
+    job_options(beam_args)  # before any path is touched: an object store's endpoint and keys
     run_dir = str(run_dir)
     source = get_source(source_name)
     config = read_curation_config(config_path)

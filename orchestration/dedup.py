@@ -20,10 +20,9 @@ def input_files(input_path: str) -> list[str]:
     from pipelines import storage
     from pipelines.io import expand_input
 
-    for curated in (storage.join(input_path, layout.CURATE, "curated"), storage.join(input_path, "curated")):
-        if not storage.is_glob(input_path) and storage.is_dir(curated):
-            input_path = curated
-            break
+    if not storage.is_glob(input_path):
+        folders = (storage.join(input_path, layout.CURATE, "curated"), storage.join(input_path, "curated"))
+        input_path = next((folder for folder in folders if storage.is_dir(folder)), input_path)
     return [p for p in expand_input(input_path) if p.endswith(".parquet")]
 
 
@@ -43,7 +42,7 @@ def run_on_documents(input_path: str, out_dir: str | Path, build, temp_dir: str,
     from pipelines import storage
     from pipelines.launch import job_options, run_job
 
-    job_options(beam_args)
+    job_options(beam_args)  # before any path is touched: an object store's endpoint and keys
     paths = input_files(input_path)
     if not paths:
         raise click.UsageError(f"--input {input_path}: no Parquet files found")
