@@ -105,7 +105,8 @@ def _benchmark(value: str) -> tuple[str, str]:
               help="Run directory (local, gs://, s3://); writes decontaminate/{curated,rejects}/<source>/ and "
                    "decontaminate/stats.json.")
 @click.option("--input", "input_path", default=None,
-              help="Parquet documents (folder or glob) [default: the --out run's deduplicated documents].")
+              help="Parquet documents, folder or glob (local, gs://, s3://) "
+                   "[default: the --out run's deduplicated documents].")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_CONFIG, show_default=True, help="Benchmarks and n-gram length (YAML).")
 @click.option("--benchmark", "extra", multiple=True, metavar="NAME=PATH",
