@@ -64,19 +64,23 @@ def build_index(params: DecontaminateParams):
     return index
 
 
-def run_decontaminate(input_path: str, out_dir: Path, params: DecontaminateParams, num_shards: int = 1,
+def run_decontaminate(input_path: str, out_dir: str | Path, params: DecontaminateParams, num_shards: int = 1,
                       beam_args: tuple[str, ...] = ()) -> dict:
     """Decontaminate the Parquet documents at `input_path` (a folder or glob) into `out_dir`
     ({curated,rejects}/<source>/, stats.json); return the stats."""
     from orchestration.dedup import run_on_documents
     from pipelines import decontaminate as job
+    from pipelines.launch import job_options
 
+    job_options(beam_args)  # the evaluation sets may be on an object store too
     index = build_index(params)
     return run_on_documents(input_path, out_dir, lambda p, paths: job.build(p, index, paths, str(out_dir), num_shards),
                             job.temp_dir(str(out_dir)), beam_args)
 
 
-def print_summary(stats: dict, seconds: float, out_dir: Path, out=None) -> None:
+def print_summary(stats: dict, seconds: float, out_dir: str, out=None) -> None:
+    from pipelines.storage import join
+
     out = out or sys.stdout
     read = sum(s["read"] for s in stats["sources"].values())
     kept = sum(s["kept"] for s in stats["sources"].values())
@@ -85,7 +89,8 @@ def print_summary(stats: dict, seconds: float, out_dir: Path, out=None) -> None:
     for name, b in stats["benchmarks"].items():
         print(f"  {name:<20}{b['examples']:>9,} examples ({b['short']:,} shorter than an n-gram) "
               f"{b['contaminated']:>9,} documents dropped", file=out)
-    print(f"  -> {out_dir / 'curated'}/   rejects: {out_dir / 'rejects'}/   stats: {out_dir / 'stats.json'}", file=out)
+    print(f"  -> {join(out_dir, 'curated')}/   rejects: {join(out_dir, 'rejects')}/   "
+          f"stats: {join(out_dir, 'stats.json')}", file=out)
 
 
 def _benchmark(value: str) -> tuple[str, str]:
@@ -96,10 +101,12 @@ def _benchmark(value: str) -> tuple[str, str]:
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
-@click.option("--out", "run_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Run directory; writes decontaminate/{curated,rejects}/<source>/ and decontaminate/stats.json.")
+@click.option("--out", "run_dir", required=True,
+              help="Run directory (local, gs://, s3://); writes decontaminate/{curated,rejects}/<source>/ and "
+                   "decontaminate/stats.json.")
 @click.option("--input", "input_path", default=None,
-              help="Parquet documents (folder or glob) [default: the --out run's deduplicated documents].")
+              help="Parquet documents, folder or glob (local, gs://, s3://) "
+                   "[default: the --out run's deduplicated documents].")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_CONFIG, show_default=True, help="Benchmarks and n-gram length (YAML).")
 @click.option("--benchmark", "extra", multiple=True, metavar="NAME=PATH",
@@ -109,15 +116,17 @@ def _benchmark(value: str) -> tuple[str, str]:
 @click.argument("beam_args", nargs=-1, type=click.UNPROCESSED)
 def decontaminate(run_dir, input_path, config_path, extra, num_shards, beam_args):
     """Drop documents sharing an n-gram (13 words by default) with an evaluation set, with a Beam job."""
+    from pipelines.storage import join
+
     start = time.time()
     try:
         params = load_params(config_path)
         params.benchmarks |= dict(map(_benchmark, extra))
         if not params.benchmarks:
             raise ConfigError(f"{config_path}: 'benchmarks' is empty; name evaluation sets there or with --benchmark")
-        stats = run_decontaminate(input_path or str(layout.documents(run_dir, decontaminated=False)),
-                                  run_dir / layout.DECONTAMINATE, params, num_shards, beam_args)
+        stats = run_decontaminate(input_path or join(run_dir, layout.DEDUP, "curated"),
+                                  join(run_dir, layout.DECONTAMINATE), params, num_shards, beam_args)
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
-    print_summary(stats, time.time() - start, run_dir / layout.DECONTAMINATE)
+    print_summary(stats, time.time() - start, join(run_dir, layout.DECONTAMINATE))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,16 +17,16 @@ DEFAULT_CONFIG = CONFIGS / "dedup.yaml"
 def input_files(input_path: str) -> list[str]:
     """The Parquet documents of a run directory (RUN/curate/curated), of a curate stage's folder (its curated/),
     or of a folder or glob of Parquet files."""
+    from pipelines import storage
     from pipelines.io import expand_input
 
-    for curated in (Path(input_path) / layout.CURATE / "curated", Path(input_path) / "curated"):
-        if curated.is_dir():
-            input_path = str(curated)
-            break
+    if not storage.is_glob(input_path):
+        folders = (storage.join(input_path, layout.CURATE, "curated"), storage.join(input_path, "curated"))
+        input_path = next((folder for folder in folders if storage.is_dir(folder)), input_path)
     return [p for p in expand_input(input_path) if p.endswith(".parquet")]
 
 
-def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG, num_shards: int = 1,
+def run_dedup(input_path: str, out_dir: str | Path, config_path: Path = DEFAULT_CONFIG, num_shards: int = 1,
               beam_args: tuple[str, ...] = ()) -> dict:
     from pipelines import dedup as job
 
@@ -36,23 +35,27 @@ def run_dedup(input_path: str, out_dir: Path, config_path: Path = DEFAULT_CONFIG
                             job.temp_dir(str(out_dir)), beam_args)
 
 
-def run_on_documents(input_path: str, out_dir: Path, build, temp_dir: str, beam_args: tuple[str, ...]) -> dict:
+def run_on_documents(input_path: str, out_dir: str | Path, build, temp_dir: str, beam_args: tuple[str, ...]) -> dict:
     """Run a stage over the Parquet documents at `input_path` (`build(pipeline, paths)` makes its job) into
-    `out_dir`, which it owns: its curated/, rejects/ and stats.json are replaced. Returns the stats."""
-    from pipelines.launch import run_job
+    `out_dir` (a local folder, gs:// or s3://), which it owns: its curated/, rejects/ and stats.json are replaced.
+    Returns the stats."""
+    from pipelines import storage
+    from pipelines.launch import job_options, run_job
 
+    job_options(beam_args)  # before any path is touched: an object store's endpoint and keys
     paths = input_files(input_path)
     if not paths:
         raise click.UsageError(f"--input {input_path}: no Parquet files found")
     for sub in ("curated", "rejects", ".tmp"):
-        shutil.rmtree(out_dir / sub, ignore_errors=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "stats.json").unlink(missing_ok=True)
+        storage.remove_tree(storage.join(out_dir, sub))
+    storage.remove(storage.join(out_dir, "stats.json"))
     run_job(lambda p: build(p, paths), beam_args, temp_dir)
-    return json.loads((out_dir / "stats.json").read_text())
+    return json.loads(storage.read_text(storage.join(out_dir, "stats.json")))
 
 
-def print_summary(stats: dict, seconds: float, out_dir: Path, out=None) -> None:
+def print_summary(stats: dict, seconds: float, out_dir: str, out=None) -> None:
+    from pipelines.storage import join
+
     out = out or sys.stdout
     read = sum(s["read"] for s in stats["sources"].values())
     kept = sum(s["kept"] for s in stats["sources"].values())
@@ -70,13 +73,14 @@ def print_summary(stats: dict, seconds: float, out_dir: Path, out=None) -> None:
             print(f"  warning: connected components not converged after {near['max_rounds']} rounds "
                   f"({near['unconverged_nodes']:,} nodes); raise max_rounds to remove every near duplicate",
                   file=out)
-    print(f"  -> {out_dir / 'curated'}/   rejects: {out_dir / 'rejects'}/   stats: {out_dir / 'stats.json'}",
-          file=out)
+    print(f"  -> {join(out_dir, 'curated')}/   rejects: {join(out_dir, 'rejects')}/   "
+          f"stats: {join(out_dir, 'stats.json')}", file=out)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
-@click.option("--out", "run_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Run directory; writes dedup/curated/<source>/, dedup/rejects/<source>/<reason>/, dedup/stats.json.")
+@click.option("--out", "run_dir", required=True,
+              help="Run directory (local, gs://, s3://); writes dedup/curated/<source>/, "
+                   "dedup/rejects/<source>/<reason>/, dedup/stats.json.")
 @click.option("--input", "input_path", default=None,
               help="Run directory (its curate/curated/), folder or glob of Parquet documents (local, gs://, s3://) "
                    "[default: the --out run's curated documents].")
@@ -88,11 +92,13 @@ def print_summary(stats: dict, seconds: float, out_dir: Path, out=None) -> None:
 def dedup(run_dir, input_path, config_path, num_shards, beam_args):
     """Remove exact, URL and near duplicates within and across sources with a Beam job (DirectRunner unless
     Beam options such as --runner=... follow)."""
+    from pipelines.storage import join, remove_tree
+
     start = time.time()
     try:
-        stats = run_dedup(input_path or str(run_dir), run_dir / layout.DEDUP, config_path, num_shards, beam_args)
-        shutil.rmtree(run_dir / layout.DECONTAMINATE, ignore_errors=True)  # it was made from the documents replaced
+        stats = run_dedup(input_path or run_dir, join(run_dir, layout.DEDUP), config_path, num_shards, beam_args)
+        remove_tree(join(run_dir, layout.DECONTAMINATE))  # it was made from the documents replaced
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
-    print_summary(stats, time.time() - start, run_dir / layout.DEDUP)
+    print_summary(stats, time.time() - start, join(run_dir, layout.DEDUP))

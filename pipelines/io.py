@@ -17,6 +17,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, id_bits, to_row
+from pipelines import storage
 from readers import documents
 from readers.limits import DecompressionLimit, Limits
 
@@ -24,12 +25,10 @@ from readers.limits import DecompressionLimit, Limits
 def expand_input(path_or_glob: str) -> list[str]:
     """The input files of a path, a directory (everything under it, hidden files skipped) or a glob."""
     pattern = path_or_glob
-    if not any(ch in path_or_glob for ch in "*?[") and _is_dir(path_or_glob):
+    if not storage.is_glob(path_or_glob) and storage.is_dir(path_or_glob):
         pattern = path_or_glob.rstrip("/") + "/**"
-    matches = FileSystems.match([pattern])[0].metadata_list
     root = re.split(r"[*?\[]", pattern, maxsplit=1)[0]  # the literal part before any wildcard
-    paths = sorted(m.path for m in matches if not _hidden(m.path, root))
-    return [p for p in paths if not _is_dir(p)]
+    return [p for p in storage.match(pattern) if not _hidden(p, root)]
 
 
 def folder_units(input_path: str, paths: list[str]) -> list[str]:
@@ -37,7 +36,7 @@ def folder_units(input_path: str, paths: list[str]) -> list[str]:
     `Source.units`: a file directly in the input directory stays a unit; each sub-folder of the input directory
     becomes one unit, its path ending in "/" (its reader opens the folder's files itself). A glob or a single
     file is unchanged."""
-    if any(ch in input_path for ch in "*?[") or not _is_dir(input_path):
+    if storage.is_glob(input_path) or not storage.is_dir(input_path):
         return paths
     root = input_path.rstrip("/") + "/"
     units = set()
@@ -51,13 +50,6 @@ def read_head(path: str, max_bytes: int) -> bytes:
     """The first `max_bytes` of a file (a reader's bound on a file of a folder unit)."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         return f.read(max_bytes)
-
-
-def _is_dir(path: str) -> bool:
-    if "://" in path:
-        return path.endswith("/")
-    import os
-    return os.path.isdir(path)
 
 
 def _hidden(path: str, root: str) -> bool:
