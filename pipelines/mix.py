@@ -8,7 +8,9 @@ each bucket on its own: it reads its copies from every run, sorts them by key an
 within it. A shard that spans buckets is written from the fragments that each of them leaves (a GroupByKey over
 the shard: file names, never tokens). Only names, counts and manifest entries travel between steps, and no step
 uses a side input. The steps are tokens/mix.py's; the shards are the bytes a single process writing the stream
-in bucket order would write, whatever the runner.
+in bucket order would write, whatever the runner. The combines hold one histogram per source and one count per
+bucket per kind; on a runner that does not combine before grouping (Beam's Dask runner) one step also holds
+all parts' histograms (12 bytes per hash bucket a part has documents in) or counts (8 bytes per bucket and part).
 """
 from __future__ import annotations
 

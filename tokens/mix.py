@@ -8,14 +8,19 @@ training, so eval documents are never trained on and the eval set follows the mi
 floor(epochs_s) times, plus once more if it comes next in the hash order, up to the remaining tokens (the
 fractional epoch). Whole documents are repeated, never cut. The cuts come from a token-weighted histogram of
 2^20 hash buckets, one pass and 8 MiB per source, exact to within about one document.
-Shuffle. Every drawn copy gets a seeded 64-bit key; copies are scattered by key into buckets of about
-`shuffle_bucket_tokens` tokens on disk, then each bucket in turn is sorted by key. Bucket by bucket, sorted by key
-within each, is one seeded permutation of all copies across all sources. Whatever the budget, memory holds at
-most one bucket's worth of scatter buffers and one bucket being sorted (about 1 GiB at the default 128M tokens);
-disk holds one temporary copy of the drawn tokens (2.8 TB for 1.4T uint16 tokens, in ~10,400 buckets).
-Pack. The shuffled documents are concatenated and cut into rows of seq_len + 1 tokens (inputs and targets
-shifted by one), carrying over bucket boundaries; only the last incomplete row is dropped. Every shard file
-records how many of its tokens came from each source. tokens/shards.py writes the shards and the manifest.
+Shuffle. Every drawn copy gets a seeded 64-bit key, and bucket `key % n` of n buckets of about
+`shuffle_bucket_tokens` tokens. Each part scatters its copies to disk in runs of its own, ordered by bucket; each
+bucket then reads its copies from every run, in part order, and sorts them by key (stably). Bucket by bucket,
+sorted by key within each, is one seeded permutation of all copies across all sources. Whatever the budget, a step
+holds at most one bucket's worth of scatter buffers or one bucket being sorted (about 1 GiB at the default 128M
+tokens); disk holds one temporary copy of the drawn tokens (2.8 TB for 1.4T uint16 tokens, in ~10,400 buckets).
+Pack. The shuffled documents, bucket after bucket, are one stream cut into rows of seq_len + 1 tokens (inputs
+and targets shifted by one) and shards of `shard_rows` rows, across bucket boundaries; only the last incomplete
+row is dropped. The buckets' token counts, summed as the parts scatter, place each bucket in the stream, so each
+bucket writes the shards that lie within it and leaves a fragment of each shard it shares with a neighbour, from
+which that shard is written (one shard in memory); the bytes are those of cutting the whole stream in one pass. Every shard file records
+how many of its tokens came from each source. tokens/shards.py writes the shards and the manifest;
+pipelines/mix.py runs these steps as Beam jobs.
 """
 from __future__ import annotations
 
