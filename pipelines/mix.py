@@ -78,13 +78,17 @@ class MergeRuns(beam.CombineFn):
         return [], 0, Counter()
 
     def add_input(self, acc, piece):
-        return acc[0] + piece[0], acc[1] + piece[1], acc[2] + piece[2]
+        runs, tokens, documents = acc
+        runs.extend(piece[0])
+        documents.update(piece[2])
+        return runs, tokens + piece[1], documents
 
     def merge_accumulators(self, accs):
-        runs, tokens, documents = [], 0, Counter()
-        for r, t, d in accs:
-            runs, tokens, documents = runs + r, tokens + t, documents + d
-        return runs, tokens, documents
+        accs = iter(accs)
+        total = next(accs)
+        for acc in accs:
+            total = self.add_input(total, acc)
+        return total
 
     def extract_output(self, acc):
         return sorted(acc[0]), acc[1], acc[2]
@@ -176,22 +180,27 @@ def run_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, beam_ar
              | "SumPerSource" >> beam.CombinePerKey(SumHistograms())
              | "Save" >> beam.MapTuple(lambda source, h: np.save(tmp / f"{source}.npy", h)))
     run_job(count, beam_args)
-    the_plan, draws, eval_tokens = draw_plan(config, {s: np.load(tmp / f"{s}.npy") for s in sources}, log)
+    histograms = {s: np.load(tmp / f"{s}.npy") for s in sources}
+    shutil.rmtree(tmp)
+    the_plan, draws, eval_tokens = draw_plan(config, histograms, log)
 
     remove_manifest(out_dir)  # the folder is incomplete until the new manifest
     n_buckets = (max(1, math.ceil(config.tokens / config.shuffle_bucket_tokens)),
                  max(1, math.ceil(eval_tokens / config.shuffle_bucket_tokens)))
     where = (str(tmp), str(out_dir))
+    tmp.mkdir()
 
     def shuffle(p):
         runs = (p
                 | "Parts" >> beam.Create([(k, s, path) for k, (s, path) in enumerate(parts)])
                 | "SpreadParts" >> beam.Reshuffle()
-                | "Scatter" >> beam.ParDo(ScatterPart(draws, seed, str(tmp), n_buckets, dtype, config.shuffle_bucket_tokens))
+                | "Scatter" >> beam.ParDo(ScatterPart(draws, seed, str(tmp), n_buckets, dtype,
+                                                      config.shuffle_bucket_tokens))
                 | "RunsPerKind" >> beam.CombinePerKey(MergeRuns()))
+        # Grouped per bucket, which spreads the buckets over the workers on every runner (Dask's Reshuffle does not).
         shards = (runs
                   | "Buckets" >> beam.FlatMap(bucket_tasks, str(tmp))
-                  | "PerBucket" >> beam.GroupByKey()  # spreads the buckets over the workers (Dask's Reshuffle does not)
+                  | "PerBucket" >> beam.GroupByKey()
                   | "Pack" >> beam.ParDo(PackBucket(*where, row_len, config.shard_rows, sp.bos_id(), sp.eos_id(),
                                                     dtype, sources))
                   | "PiecesPerShard" >> beam.GroupByKey()

@@ -212,7 +212,8 @@ def test_beam_mix_writes_the_bytes_of_the_single_process_mix(run, tmp_path, name
     assert hashlib.sha256((tmp_path / "out" / "manifest.json").read_bytes()).hexdigest() == digest
     for shard in manifest["shards"] + manifest["eval_shards"]:
         assert hashlib.sha256((tmp_path / "out" / shard["path"]).read_bytes()).hexdigest() == shard["sha256"]
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {s["path"] for s in manifest["shards"] + manifest["eval_shards"]} | {"manifest.json"}
+    listed = {s["path"] for s in manifest["shards"] + manifest["eval_shards"]}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == listed | {"manifest.json"}
 
 
 def files(folder: Path) -> dict[str, bytes]:

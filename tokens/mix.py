@@ -18,9 +18,9 @@ Pack. The shuffled documents, bucket after bucket, are one stream cut into rows 
 and targets shifted by one) and shards of `shard_rows` rows, across bucket boundaries; only the last incomplete
 row is dropped. The buckets' token counts, summed as the parts scatter, place each bucket in the stream, so each
 bucket writes the shards that lie within it and leaves a fragment of each shard it shares with a neighbour, from
-which that shard is written (one shard in memory); the bytes are those of cutting the whole stream in one pass. Every shard file records
-how many of its tokens came from each source. tokens/shards.py writes the shards and the manifest;
-pipelines/mix.py runs these steps as Beam jobs.
+which that shard is written (one shard in memory); the bytes are those of cutting the whole stream in one
+pass. Every shard file records how many of its tokens came from each source. tokens/shards.py writes the shards
+and the manifest; pipelines/mix.py runs these steps as Beam jobs.
 """
 from __future__ import annotations
 
@@ -273,6 +273,8 @@ def read_bucket(folder: Path, runs: list[tuple[int, int]], b: int, dtype):
     for run in runs:
         name = run_name(*run)
         (r0, r1), (t0, t1) = np.memmap(folder / f"{name}.ranges", np.int64, "r").reshape(2, -1)[:, b:b + 2].tolist()
+        if r0 == r1:
+            continue
         index.append(np.fromfile(folder / f"{name}.index", INDEX_DTYPE, r1 - r0, offset=r0 * INDEX_DTYPE.itemsize))
         ids.append(np.fromfile(folder / f"{name}.ids", dtype, t1 - t0, offset=t0 * np.dtype(dtype).itemsize))
     index = np.concatenate(index) if index else np.zeros(0, INDEX_DTYPE)
