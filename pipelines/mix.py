@@ -30,7 +30,7 @@ from tokens.parts import encoded_parts, require_current, token_dtype
 from tokens.shards import KINDS, remove_manifest, remove_stale_shards, write_manifest
 from tokens.tokenizer import load, model_path
 
-TRAIN, EVAL = 0, 1  # a kind of copy, as its index in KINDS (shard-*, eval-*)
+TRAIN = 0  # kinds of copy are numbered by their place in KINDS: training (shard-*), held out (eval-*)
 
 
 class SumHistograms(beam.CombineFn):
