@@ -160,13 +160,13 @@ def run_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, beam_ar
     sources = list(config.weights)
     model = model_path(run_dir).read_bytes()
     require_current(run_dir, sources, model)
-    parts = [(s, str(path)) for s, paths in encoded_parts(run_dir, sources).items() for path in paths]
+    parts = [(s, str(path.absolute())) for s, paths in encoded_parts(run_dir, sources).items() for path in paths]
     dtype = token_dtype(len(sp))
     row_len = config.seq_len + 1
     if config.tokens < row_len:
         raise ValueError(f"a budget of {config.tokens:g} tokens does not fill one row of {row_len}; raise tokens")
 
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).absolute()  # workers need not share this process's working directory
     tmp = out_dir / ".tmp-mix"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
