@@ -197,8 +197,8 @@ def stages(cfg: RunConfig, mix, run_dir: Path, beam_args: list[str]) -> list[Sta
     out.append(Stage("tokenizer", [documents], ["tokenizer"] if cfg.decontaminate else ["tokenizer", "decontaminate"],
                      {**dataclasses.asdict(cfg.tokenizer), "seed": cfg.seed, "weights": mix.weights},
                      lambda: _train_tokenizer(run_dir, cfg, mix)))
-    out.append(Stage("encode", [documents, "tokenizer"], ["encode"], {}, lambda: encode_stage(run_dir)))
-    out.append(Stage("mix", ["encode"], ["mix"], dataclasses.asdict(mix), lambda: _build_mix(run_dir, mix)))
+    out.append(Stage("encode", [documents, "tokenizer"], ["encode"], {}, lambda: encode_stage(run_dir, beam_args)))
+    out.append(Stage("mix", ["encode"], ["mix"], dataclasses.asdict(mix), lambda: _mix(run_dir, mix, beam_args)))
     if cfg.train:
         out.append(Stage("train", ["mix"], ["train"],
                          {"config": Path(cfg.train.config).read_text(), "launcher_args": cfg.train.launcher_args},
@@ -305,10 +305,10 @@ def _train_tokenizer(run_dir: Path, cfg: RunConfig, mix) -> str:
     return f"{t['vocab_size']} pieces from {sum(t['chars'].values()):,} sampled characters"
 
 
-def _build_mix(run_dir: Path, mix) -> str:
-    from tokens.mix import build_mix
+def _mix(run_dir: Path, mix, beam_args: list[str]) -> str:
+    from pipelines.mix import run_mix
 
-    m = build_mix(mix, run_dir, run_dir / layout.MIX)
+    m = run_mix(mix, run_dir, run_dir / layout.MIX, tuple(beam_args))
     rows = sum(s["rows"] for s in m["shards"] + m["eval_shards"])
     return f"{len(m['shards'])} shards + {len(m['eval_shards'])} eval, {rows:,} rows of {m['seq_len'] + 1} tokens"
 

@@ -76,11 +76,11 @@ def encode_curated(run_dir: str | Path, beam_args: tuple[str, ...] = ()) -> dict
     return run_encode(run_dir, sources, beam_args)
 
 
-def encode_stage(run_dir: Path) -> str:
-    """The encode stage of `llama-data run`: `encode_curated` on the DirectRunner; its one-line summary."""
+def encode_stage(run_dir: Path, beam_args: list[str]) -> str:
+    """The encode stage of `llama-data run`: `encode_curated` on the run's runner; its one-line summary."""
     from tokens.parts import summarize
 
-    totals = summarize(encode_curated(run_dir))
+    totals = summarize(encode_curated(run_dir, tuple(beam_args)))
     return (f"{sum(t['documents'] for t in totals.values()):,} documents, "
             f"{sum(t['tokens'] for t in totals.values()):,} tokens in {sum(t['parts'] for t in totals.values())} parts")
 
@@ -113,16 +113,18 @@ def dry_run_available(config, run_dir: str | None) -> dict[str, int]:
     return {s: t["tokens"] + 2 * t["documents"] for s, t in totals.items()}
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.option("--weights", "config_path", default=str(CONFIGS / "mix.yaml"), show_default=True,
               type=click.Path(dir_okay=False), help="Mix config: source weights, token budget, seq_len, seed.")
 @click.option("--run", "run_dir", default=None, type=click.Path(file_okay=False),
               help="Run directory (reads tokenizer/ and the encode/ of `llama-data tokenizer encode`).")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Output [default: RUN/mix].")
 @click.option("--dry-run", is_flag=True, help="Print the plan (tokens available, to draw, epochs) and stop.")
-def mix(config_path, run_dir, out_dir, dry_run):
-    """Plan, draw, shuffle and pack RUN's encoded documents into Arrow token shards and a manifest."""
-    from tokens.mix import MixConfig, build_mix, format_plan, plan
+@click.argument("beam_args", nargs=-1, type=click.UNPROCESSED)
+def mix(config_path, run_dir, out_dir, dry_run, beam_args):
+    """Plan, draw, shuffle and pack RUN's encoded documents into Arrow token shards and a manifest, with Beam jobs
+    (DirectRunner unless Beam options follow)."""
+    from tokens.mix import MixConfig, format_plan, plan
     from tokens.parts import StaleTokens
 
     try:
@@ -137,10 +139,12 @@ def mix(config_path, run_dir, out_dir, dry_run):
         return
     if run_dir is None:
         raise click.UsageError("Missing option '--run' (needed unless --dry-run).")
+    from pipelines.mix import run_mix
+
     out_dir = Path(out_dir or Path(run_dir) / layout.MIX)
     start = time.time()
     try:
-        manifest = build_mix(config, run_dir, out_dir, log=click.echo)
+        manifest = run_mix(config, run_dir, out_dir, beam_args, log=click.echo)
     except StaleTokens as e:
         raise click.UsageError(str(e)) from None
     except (FileNotFoundError, ValueError) as e:

@@ -1,5 +1,6 @@
 """The mix plans like the paper's Table 1, draws whole documents (repeats and a seeded fractional epoch), shuffles
-them across sources, packs exact rows, and writes shards that pyarrow and Hugging Face datasets load."""
+them across sources, packs exact rows, and writes shards that pyarrow and Hugging Face datasets load; its Beam jobs
+write the single-process mix's bytes, on the DirectRunner and on a Dask cluster."""
 import hashlib
 import json
 import math
@@ -187,6 +188,56 @@ def test_many_shuffle_buckets_change_the_order_not_the_draw(run, mixed, tmp_path
     one, many = documents(out, manifest["shards"], sp), documents(tmp_path / "out", small["shards"], sp)
     assert one != many and abs(len(one) - len(many)) <= 1
     assert sum((Counter(one) - Counter(many)).values()) <= 1  # the same copies, up to the one cut at the end
+
+
+# manifest.json (which lists every shard's sha256) of the single-process mix that the Beam jobs replaced, on the
+# `corpus` fixture: the Beam mix writes the same bytes. A change here changes every mix's output, so be deliberate.
+SINGLE_PROCESS = {
+    "one bucket": ({}, "125c5cfa597d021ebf363784f591fc878947d2c8980ca16b2563d088e96f8a31"),
+    "shards span buckets": ({"shuffle_bucket_tokens": 5000},
+                            "60ca6d4e225ab0bf52549e9b1178dd34e5669abde244b64d18439c36afd75af3"),
+    "buckets span shards": ({"shuffle_bucket_tokens": 700, "shard_rows": 7},
+                            "faf64e4e82c34b6f5b5447552851851078baeb8e46ec5865f3527300a92054d1"),
+    "no eval, seed 3": ({"eval_fraction": 0.0, "seed": 3, "shuffle_bucket_tokens": 9000},
+                        "a93715d609e34744a22070f04e1764a8c6dd0ff15f28b7a1ea1a647d3151a3a6"),
+}
+
+
+@pytest.mark.parametrize("name", SINGLE_PROCESS)
+def test_beam_mix_writes_the_bytes_of_the_single_process_mix(run, tmp_path, name):
+    fields, digest = SINGLE_PROCESS[name]
+    result = run_mix(run, tmp_path / "out", write_config(tmp_path, **fields))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert hashlib.sha256((tmp_path / "out" / "manifest.json").read_bytes()).hexdigest() == digest
+    for shard in manifest["shards"] + manifest["eval_shards"]:
+        assert hashlib.sha256((tmp_path / "out" / shard["path"]).read_bytes()).hexdigest() == shard["sha256"]
+    listed = {s["path"] for s in manifest["shards"] + manifest["eval_shards"]}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == listed | {"manifest.json"}
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_encode_and_mix_on_a_local_dask_cluster_write_the_direct_runners_bytes(run, tmp_path):
+    from dask.distributed import LocalCluster
+
+    copy = tmp_path / "run"
+    for folder in ("dedup", "tokenizer"):
+        shutil.copytree(run / folder, copy / folder)
+    config = write_config(tmp_path, **SINGLE_PROCESS["buckets span shards"][0])
+    assert run_mix(run, tmp_path / "direct", config).exit_code == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        dask = ["--runner=orchestration.runners.DaskRunner", f"--dask_client_address={cluster.scheduler_address}",
+                "--dask_npartitions=4"]
+        result = CliRunner().invoke(tokenizer, ["encode", "--run", str(copy), *dask])
+        assert result.exit_code == 0, result.output
+        result = run_mix(copy, tmp_path / "dask", config, *dask)
+        assert result.exit_code == 0, result.output
+    assert files(copy / "encode") == files(run / "encode")
+    direct = files(tmp_path / "direct")
+    assert len(direct) == 1 + 132 + 3 and files(tmp_path / "dask") == direct
 
 
 def test_rerun_with_a_smaller_budget_removes_stale_shards(run, tmp_path):

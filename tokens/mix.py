@@ -8,29 +8,32 @@ training, so eval documents are never trained on and the eval set follows the mi
 floor(epochs_s) times, plus once more if it comes next in the hash order, up to the remaining tokens (the
 fractional epoch). Whole documents are repeated, never cut. The cuts come from a token-weighted histogram of
 2^20 hash buckets, one pass and 8 MiB per source, exact to within about one document.
-Shuffle. Every drawn copy gets a seeded 64-bit key; copies are scattered by key into buckets of about
-`shuffle_bucket_tokens` tokens on disk, then each bucket in turn is sorted by key. Bucket by bucket, sorted by key
-within each, is one seeded permutation of all copies across all sources. Whatever the budget, memory holds at
-most one bucket's worth of scatter buffers and one bucket being sorted (about 1 GiB at the default 128M tokens);
-disk holds one temporary copy of the drawn tokens (2.8 TB for 1.4T uint16 tokens, in ~10,400 buckets).
-Pack. The shuffled documents are concatenated and cut into rows of seq_len + 1 tokens (inputs and targets
-shifted by one), carrying over bucket boundaries; only the last incomplete row is dropped. Every shard file
-records how many of its tokens came from each source. tokens/shards.py writes the shards and the manifest.
+Shuffle. Every drawn copy gets a seeded 64-bit key, and bucket `key % n` of n buckets of about
+`shuffle_bucket_tokens` tokens. Each part scatters its copies to disk in runs of its own, ordered by bucket; each
+bucket then reads its copies from every run, in part order, and sorts them by key (stably). Bucket by bucket,
+sorted by key within each, is one seeded permutation of all copies across all sources. Whatever the budget, a step
+holds at most one bucket's worth of scatter buffers or one bucket being sorted (about 1 GiB at the default 128M
+tokens); disk holds one temporary copy of the drawn tokens (2.8 TB for 1.4T uint16 tokens, in ~10,400 buckets).
+Pack. The shuffled documents, bucket after bucket, are one stream cut into rows of seq_len + 1 tokens (inputs
+and targets shifted by one) and shards of `shard_rows` rows, across bucket boundaries; only the last incomplete
+row is dropped. The buckets' token counts, summed as the parts scatter, place each bucket in the stream, so each
+bucket writes the shards that lie within it and leaves a fragment of each shard it shares with a neighbour, from
+which that shard is written (one shard in memory); the bytes are those of cutting the whole stream in one
+pass. Every shard file records how many of its tokens came from each source. tokens/shards.py writes the shards
+and the manifest; pipelines/mix.py runs these steps as Beam jobs.
 """
 from __future__ import annotations
 
 import hashlib
-import math
-import shutil
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from llama_data.config import check
-from tokens.parts import encoded_parts, read_part, require_current, token_dtype
-from tokens.shards import remove_manifest, remove_stale_shards, shard_name, write_manifest, write_shard
-from tokens.tokenizer import load, model_path
+from tokens.parts import read_part
+from tokens.shards import shard_name, write_shard
 
 HASH_BITS = 20  # the fractional-epoch cut works on 2^20 hash buckets
 SELECT, SHUFFLE = 1, 2  # hash purposes: a document's place in the draw order, a copy's shuffle key
@@ -135,21 +138,20 @@ class Draws:
         return np.where(b < self.eval_cut, 0, self.full + (b < self.frac_cut))
 
 
-def token_histograms(seed: int, parts: dict[str, list[Path]]) -> dict[str, np.ndarray]:
-    """Pass 1 over the ids: per source, the tokens (as bos ids eos) in each bucket of the seeded document hash.
-    Memory is one histogram (8 MiB) per source, whatever the data."""
-    from tqdm import tqdm
+def part_histogram(path: Path, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pass 1 over one encoded part's ids: the tokens (as bos ids eos) in each bucket of the seeded document hash,
+    as (buckets, tokens) of the buckets it has documents in; `add_histogram` sums them into a source's."""
+    draws, h = Draws(seed, 0), np.zeros(1 << HASH_BITS, np.int64)
+    for id64, offsets, _ in read_part(path):
+        h += np.bincount(draws.bucket(id64), np.diff(offsets) + 2, len(h)).astype(np.int64)
+    buckets = np.flatnonzero(h)
+    return buckets.astype(np.uint32), h[buckets]
 
-    histograms = {}
-    with tqdm(total=sum(map(len, parts.values())), unit="part", desc="count", leave=False) as bar:
-        for source, paths in parts.items():
-            draws, h = Draws(seed, 0), np.zeros(1 << HASH_BITS, np.int64)
-            for path in paths:
-                for id64, offsets, _ in read_part(path):
-                    h += np.bincount(draws.bucket(id64), np.diff(offsets) + 2, len(h)).astype(np.int64)
-                bar.update()
-            histograms[source] = h
-    return histograms
+
+def add_histogram(histogram: np.ndarray, part: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    buckets, tokens = part
+    histogram[buckets] += tokens
+    return histogram
 
 
 def cut(histogram: np.ndarray, tokens: float, start: int = 0, reach: bool = False) -> int:
@@ -162,144 +164,8 @@ def cut(histogram: np.ndarray, tokens: float, start: int = 0, reach: bool = Fals
     return start + n
 
 
-# ---- scatter, shuffle, pack ---------------------------------------------------------------------------------
-
-class Buckets:
-    """Append-only bucket files on disk (an index of copies and their ids), written through bounded buffers."""
-
-    def __init__(self, folder: Path, n: int, dtype, flush_tokens: int):
-        self.folder, self.n, self.dtype, self.flush_tokens = folder, n, dtype, flush_tokens
-        self.index = [[] for _ in range(n)]
-        self.ids = [[] for _ in range(n)]
-        self.buffered = 0
-        folder.mkdir(parents=True)
-
-    def add(self, bucket: int, record: np.ndarray, ids: np.ndarray):
-        self.index[bucket].append(record)
-        self.ids[bucket].append(ids)
-        self.buffered += len(ids)
-        if self.buffered >= self.flush_tokens:
-            self.flush()
-
-    def flush(self):
-        for b in range(self.n):
-            if self.index[b]:
-                with open(self.folder / f"{b}.index", "ab") as f:
-                    np.concatenate(self.index[b]).tofile(f)
-                with open(self.folder / f"{b}.ids", "ab") as f:
-                    np.concatenate(self.ids[b]).astype(self.dtype).tofile(f)
-                self.index[b], self.ids[b] = [], []
-        self.buffered = 0
-
-    def read(self, b: int):
-        """Bucket b's copies sorted by key: (index records, ids, start of each record's ids)."""
-        if not (self.folder / f"{b}.index").exists():
-            return np.zeros(0, INDEX_DTYPE), np.zeros(0, self.dtype), np.zeros(0, np.int64)
-        index = np.fromfile(self.folder / f"{b}.index", INDEX_DTYPE)
-        ids = np.fromfile(self.folder / f"{b}.ids", self.dtype)
-        starts = np.concatenate([[0], np.cumsum(index["length"], dtype=np.int64)[:-1]])
-        order = np.argsort(index["key"], kind="stable")
-        return index[order], ids, starts[order]
-
-
-def scatter(parts: dict[str, list[Path]], draws: dict[str, Draws], train: Buckets, heldout: Buckets, seed: int):
-    """Pass 2: every drawn copy (and every held-out document once) into its bucket by its shuffle key.
-    Returns the training copies and the held-out documents per source."""
-    from tqdm import tqdm
-
-    drawn, held = {s: 0 for s in parts}, {s: 0 for s in parts}
-    with tqdm(total=sum(map(len, parts.values())), unit="part", desc="draw + scatter", leave=False) as bar:
-        for source, paths in parts.items():
-            d = draws[source]
-            for path in paths:
-                for id64, offsets, ids in read_part(path):
-                    copies = d.copies(id64)
-                    drawn[source] += int(copies.sum())
-                    held[source] += int(d.held_out(id64).sum())
-                    for out, count in ((train, copies), (heldout, d.held_out(id64).astype(np.int64))):
-                        doc = np.repeat(np.arange(len(id64)), count)  # document of each copy
-                        copy = np.arange(len(doc)) - np.repeat(np.cumsum(count) - count, count)
-                        keys = hash64(id64[doc], seed, SHUFFLE, copy)
-                        bucket = (keys % np.uint64(out.n)).astype(np.int64)
-                        order = np.argsort(bucket, kind="stable")
-                        for chosen in np.split(order, np.flatnonzero(np.diff(bucket[order])) + 1):
-                            if not len(chosen):
-                                continue
-                            record = np.zeros(len(chosen), INDEX_DTYPE)
-                            record["key"], record["source"] = keys[chosen], d.index
-                            record["length"] = offsets[doc[chosen] + 1] - offsets[doc[chosen]]
-                            body = np.concatenate([ids[offsets[i]:offsets[i + 1]] for i in doc[chosen]])
-                            out.add(int(bucket[chosen[0]]), record, body)
-                bar.update()
-    train.flush()
-    heldout.flush()
-    return drawn, held
-
-
-def stream(buckets: Buckets, bos: int, eos: int):
-    """The shuffled documents as `bos ids eos`, bucket by bucket: (tokens, source of each token) chunks."""
-    for b in range(buckets.n):
-        index, ids, starts = buckets.read(b)
-        if not len(index):
-            continue
-        tokens = np.empty(int(index["length"].sum()) + 2 * len(index), buckets.dtype)
-        at = 0
-        for start, length in zip(starts.tolist(), index["length"].tolist()):
-            tokens[at] = bos
-            tokens[at + 1:at + 1 + length] = ids[start:start + length]
-            tokens[at + 1 + length] = eos
-            at += length + 2
-        yield tokens, np.repeat(index["source"], index["length"].astype(np.int64) + 2)
-
-
-def pack(chunks, row_len: int, shard_rows: int, out_dir: Path, kind: str, sources: list[str]) -> tuple[list, int]:
-    """Cut the concatenated chunks into rows of `row_len`, `shard_rows` rows per shard file named
-    `{kind}-NNNNN.arrow`; return the shard entries and the tokens of the dropped last incomplete row."""
-    shards = []
-    shard_len = row_len * shard_rows
-    tokens, owner = [], []
-
-    def write(flat, who):
-        name = shard_name(kind, len(shards))
-        counts = np.bincount(who, minlength=len(sources))
-        sha = write_shard(out_dir / name, flat.reshape(-1, row_len))
-        shards.append({"path": name, "rows": len(flat) // row_len, "sha256": sha,
-                       "sources": {s: int(n) for s, n in zip(sources, counts) if n}})
-
-    held = 0
-    for chunk, who in chunks:
-        tokens.append(chunk)
-        owner.append(who)
-        held += len(chunk)
-        if held >= shard_len:
-            flat, who_flat = np.concatenate(tokens), np.concatenate(owner)
-            n_full = len(flat) // shard_len * shard_len
-            for start in range(0, n_full, shard_len):
-                write(flat[start:start + shard_len], who_flat[start:start + shard_len])
-            tokens, owner, held = [flat[n_full:]], [who_flat[n_full:]], len(flat) - n_full
-    if not tokens:
-        return shards, 0
-    flat, who_flat = np.concatenate(tokens), np.concatenate(owner)
-    n_rows = len(flat) // row_len
-    if n_rows:
-        write(flat[:n_rows * row_len], who_flat[:n_rows * row_len])
-    return shards, len(flat) - n_rows * row_len
-
-
-def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=print) -> dict:
-    """Plan, draw, shuffle and pack RUN/encode into `out_dir`; return the manifest (written last).
-    RUN/encode must be current (StaleTokens if not): encoding is the encode stage's, not the mix's."""
-    sp = load(run_dir)  # a missing tokenizer or curated source, or stale tokens, fail before anything is written
-    sources = list(config.weights)
-    model = model_path(run_dir).read_bytes()
-    require_current(run_dir, sources, model)
-    parts = encoded_parts(run_dir, sources)
-    dtype = np.dtype(token_dtype(len(sp)))
-    row_len = config.seq_len + 1
-    if config.tokens < row_len:
-        raise ValueError(f"a budget of {config.tokens:g} tokens does not fill one row of {row_len}; raise tokens")
-
-    histograms = token_histograms(config.seed, parts)
+def draw_plan(config: MixConfig, histograms: dict[str, np.ndarray], log=print) -> tuple[dict, dict[str, Draws], int]:
+    """From each source's token histogram: the plan (logged), each source's draws and the held-out tokens."""
     eval_cuts, available = {}, {}
     for source, h in histograms.items():  # held out: eval_fraction of what the mix draws (at most of the data),
         total = int(h.sum())               # at least one document when eval_fraction > 0
@@ -312,39 +178,173 @@ def build_mix(config: MixConfig, run_dir: str | Path, out_dir: str | Path, log=p
         full, rest = divmod(p["target"], p["available"])
         draws[source] = Draws(config.seed, k, full, eval_cuts[source], cut(histograms[source], rest, eval_cuts[source]))
     eval_tokens = sum(int(histograms[s][:c].sum()) for s, c in eval_cuts.items())
+    row_len = config.seq_len + 1
     if config.eval_fraction > 0 and eval_tokens < row_len:
         raise ValueError(f"eval_fraction {config.eval_fraction} holds out {eval_tokens} tokens, less than one row "
                          f"of {row_len}; raise eval_fraction (or set it to 0)")
+    return the_plan, draws, eval_tokens
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_manifest(out_dir)  # the folder is incomplete until the new manifest
-    tmp = out_dir / ".tmp-mix"
-    shutil.rmtree(tmp, ignore_errors=True)
-    n_buckets = max(1, math.ceil(config.tokens / config.shuffle_bucket_tokens))
-    train = Buckets(tmp / "train", n_buckets, dtype, config.shuffle_bucket_tokens)
-    n_eval_buckets = max(1, math.ceil(eval_tokens / config.shuffle_bucket_tokens))
-    heldout = Buckets(tmp / "eval", n_eval_buckets, dtype, config.shuffle_bucket_tokens)
-    drawn, held_docs = scatter(parts, draws, train, heldout, config.seed)
 
-    shards, dropped = pack(stream(train, sp.bos_id(), sp.eos_id()), row_len, config.shard_rows, out_dir, "shard", sources)
-    eval_shards, _ = pack(stream(heldout, sp.bos_id(), sp.eos_id()), row_len, config.shard_rows, out_dir, "eval", sources)
-    shutil.rmtree(tmp)
-    remove_stale_shards(out_dir, {s["path"] for s in shards + eval_shards})
+# ---- scatter ------------------------------------------------------------------------------------------------
 
+def _save(path: Path, array: np.ndarray):
+    """Write `array`'s raw bytes through a hidden temporary file: a retried step rewrites the same file whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    array.tofile(tmp)
+    os.replace(tmp, path)
+
+
+def run_name(part: int, run: int) -> str:
+    return f"{part:05d}-{run:03d}"
+
+
+class Runs:
+    """One part's copies of one kind (training or held out) on disk, as runs. A run is an index file of copies and
+    an ids file, ordered by shuffle bucket and in draw order within one, and a ranges file: where each bucket's
+    records and ids start. A run is written whole when the buffered ids reach `flush_tokens`, so memory holds
+    at most one bucket's worth, and only this part's step writes its files."""
+
+    def __init__(self, folder: Path, part: int, n: int, dtype, flush_tokens: int):
+        self.folder, self.part, self.n, self.dtype, self.flush_tokens = folder, part, n, dtype, flush_tokens
+        self.index = [[] for _ in range(n)]
+        self.ids = [[] for _ in range(n)]
+        self.buffered, self.runs = 0, []
+        self.tokens = np.zeros(n, np.int64)  # per bucket: the tokens of its documents as bos ids eos
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, bucket: int, record: np.ndarray, ids: np.ndarray):
+        self.index[bucket].append(record)
+        self.ids[bucket].append(ids)
+        self.tokens[bucket] += int(record["length"].sum()) + 2 * len(record)
+        self.buffered += len(ids)
+        if self.buffered >= self.flush_tokens:
+            self.flush()
+
+    def flush(self):
+        filled = [b for b in range(self.n) if self.index[b]]
+        if not filled:
+            return
+        index = [np.concatenate(self.index[b]) for b in filled]
+        ranges = np.zeros((2, self.n + 1), np.int64)
+        ranges[0, 1:][filled] = [len(i) for i in index]
+        ranges[1, 1:][filled] = [int(i["length"].sum()) for i in index]
+        name = run_name(self.part, len(self.runs))
+        _save(self.folder / f"{name}.index", np.concatenate(index))
+        _save(self.folder / f"{name}.ids", np.concatenate([i for b in filled for i in self.ids[b]]).astype(self.dtype))
+        _save(self.folder / f"{name}.ranges", np.cumsum(ranges, axis=1))
+        self.runs.append((self.part, len(self.runs)))
+        self.index, self.ids = [[] for _ in range(self.n)], [[] for _ in range(self.n)]
+        self.buffered = 0
+
+
+def scatter_part(path: Path, draws: Draws, seed: int, train: Runs, heldout: Runs) -> tuple[int, int]:
+    """Pass 2 over one part: every drawn copy (and every held-out document once) into its bucket by its shuffle
+    key. Returns the part's training copies and held-out documents."""
+    drawn = held = 0
+    for id64, offsets, ids in read_part(path):
+        copies = draws.copies(id64)
+        drawn += int(copies.sum())
+        held += int(draws.held_out(id64).sum())
+        for out, count in ((train, copies), (heldout, draws.held_out(id64).astype(np.int64))):
+            doc = np.repeat(np.arange(len(id64)), count)  # document of each copy
+            copy = np.arange(len(doc)) - np.repeat(np.cumsum(count) - count, count)
+            keys = hash64(id64[doc], seed, SHUFFLE, copy)
+            bucket = (keys % np.uint64(out.n)).astype(np.int64)
+            order = np.argsort(bucket, kind="stable")
+            for chosen in np.split(order, np.flatnonzero(np.diff(bucket[order])) + 1):
+                if not len(chosen):
+                    continue
+                record = np.zeros(len(chosen), INDEX_DTYPE)
+                record["key"], record["source"] = keys[chosen], draws.index
+                record["length"] = offsets[doc[chosen] + 1] - offsets[doc[chosen]]
+                body = np.concatenate([ids[offsets[i]:offsets[i + 1]] for i in doc[chosen]])
+                out.add(int(bucket[chosen[0]]), record, body)
+    train.flush()
+    heldout.flush()
+    return drawn, held
+
+
+# ---- shuffle and pack ---------------------------------------------------------------------------------------
+
+def read_bucket(folder: Path, runs: list[tuple[int, int]], b: int, dtype):
+    """Bucket b's copies from every run, in run order, sorted by key: (index records, ids, start of each record's
+    ids)."""
+    index, ids = [], []
+    for run in runs:
+        name = run_name(*run)
+        (r0, r1), (t0, t1) = np.memmap(folder / f"{name}.ranges", np.int64, "r").reshape(2, -1)[:, b:b + 2].tolist()
+        if r0 == r1:
+            continue
+        index.append(np.fromfile(folder / f"{name}.index", INDEX_DTYPE, r1 - r0, offset=r0 * INDEX_DTYPE.itemsize))
+        ids.append(np.fromfile(folder / f"{name}.ids", dtype, t1 - t0, offset=t0 * np.dtype(dtype).itemsize))
+    index = np.concatenate(index) if index else np.zeros(0, INDEX_DTYPE)
+    ids = np.concatenate(ids) if ids else np.zeros(0, dtype)
+    starts = np.concatenate([[0], np.cumsum(index["length"], dtype=np.int64)[:-1]])
+    order = np.argsort(index["key"], kind="stable")
+    return index[order], ids, starts[order]
+
+
+def bucket_stream(index: np.ndarray, ids: np.ndarray, starts: np.ndarray, bos: int, eos: int):
+    """A bucket's shuffled documents as `bos ids eos`: (tokens, source of each token)."""
+    tokens = np.empty(int(index["length"].sum()) + 2 * len(index), ids.dtype)
+    at = 0
+    for start, length in zip(starts.tolist(), index["length"].tolist()):
+        tokens[at] = bos
+        tokens[at + 1:at + 1 + length] = ids[start:start + length]
+        tokens[at + 1 + length] = eos
+        at += length + 2
+    return tokens, np.repeat(index["source"], index["length"].astype(np.int64) + 2)
+
+
+def shard_pieces(lo: int, hi: int, total: int, row_len: int, shard_rows: int):
+    """Where the stream's tokens [lo, hi) go: (shard, start, end, whole) per shard they reach, [start, end) the
+    tokens in it and `whole` when the shard lies within [lo, hi). The stream of `total` tokens is cut into rows
+    of `row_len`, `shard_rows` rows per shard; only the last incomplete row is dropped."""
+    end, step = total // row_len * row_len, row_len * shard_rows
+    upper = min(hi, end)
+    for k in range(lo // step, -(-upper // step) if upper > lo else 0):
+        first, last = k * step, min((k + 1) * step, end)
+        yield k, max(first, lo), min(last, hi), lo <= first and last <= hi
+
+
+def write_packed(out_dir: Path, kind: str, k: int, tokens: np.ndarray, owner: np.ndarray, row_len: int,
+                 sources: list[str]) -> dict:
+    """Write shard k of `kind` (`{kind}-NNNNN.arrow`) from its tokens; return its manifest entry."""
+    name = shard_name(kind, k)
+    sha = write_shard(out_dir / name, tokens.reshape(-1, row_len))
+    counts = np.bincount(owner, minlength=len(sources))
+    return {"path": name, "rows": len(tokens) // row_len, "sha256": sha,
+            "sources": {s: int(n) for s, n in zip(sources, counts) if n}}
+
+
+def save_fragment(folder: Path, name: str, tokens: np.ndarray, owner: np.ndarray):
+    """The part of a shard that one bucket holds, for the shard's `join_fragments`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _save(folder / f"{name}.ids", tokens)
+    _save(folder / f"{name}.owner", owner)
+
+
+def join_fragments(folder: Path, names: list[str], dtype) -> tuple[np.ndarray, np.ndarray]:
+    """A shard's tokens and their sources from its fragments, in stream order."""
+    return (np.concatenate([np.fromfile(folder / f"{n}.ids", dtype) for n in names]),
+            np.concatenate([np.fromfile(folder / f"{n}.owner", np.uint8) for n in names]))
+
+
+def manifest(config: MixConfig, sp, model: bytes, dtype, the_plan: dict, n_buckets: int, shards: list,
+             eval_shards: list, drawn: dict, held: dict, dropped: int) -> dict:
+    """The mix's manifest.json (tokens/shards.py): the shards, the plan and what each source realised."""
+    row_len = config.seq_len + 1
     total = sum(s["rows"] for s in shards) * row_len
     realised = {}
     for source, p in the_plan.items():
         tokens = sum(s["sources"].get(source, 0) for s in shards)
         realised[source] = {"tokens": tokens, "share": round(tokens / total, 6), "target_share": round(p["weight"], 6),
                             "target_tokens": p["target"], "epochs": round(tokens / p["available"], 4),
-                            "planned_epochs": round(p["epochs"], 4), "documents": drawn[source],
-                            "available_tokens": p["available"], "eval_documents": held_docs[source]}
-    manifest = {"seq_len": config.seq_len, "vocab_size": len(sp), "dtype": np.dtype(dtype).name,
-                "seed": config.seed, "tokenizer_sha256": hashlib.sha256(model).hexdigest(),
-                "document": "bos ids eos", "bos_id": sp.bos_id(), "eos_id": sp.eos_id(),
-                "weights": config.weights, "budget_tokens": int(config.tokens), "dropped_tail_tokens": dropped,
-                "shuffle_buckets": n_buckets, "plan": the_plan,
-                "realised": realised, "shards": shards, "eval_shards": eval_shards}
-    write_manifest(out_dir, manifest)
-    return manifest
+                            "planned_epochs": round(p["epochs"], 4), "documents": drawn.get(source, 0),
+                            "available_tokens": p["available"], "eval_documents": held.get(source, 0)}
+    return {"seq_len": config.seq_len, "vocab_size": len(sp), "dtype": np.dtype(dtype).name,
+            "seed": config.seed, "tokenizer_sha256": hashlib.sha256(model).hexdigest(),
+            "document": "bos ids eos", "bos_id": sp.bos_id(), "eos_id": sp.eos_id(),
+            "weights": config.weights, "budget_tokens": int(config.tokens), "dropped_tail_tokens": dropped,
+            "shuffle_buckets": n_buckets, "plan": the_plan,
+            "realised": realised, "shards": shards, "eval_shards": eval_shards}
