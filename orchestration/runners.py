@@ -24,13 +24,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
+import zlib
 
 from apache_beam import DoFn, ParDo
 from apache_beam.pipeline import PipelineVisitor
 from apache_beam.runners.common import DoFnContext, DoFnInvoker, DoFnSignature, _OutputHandler
 from apache_beam.runners.dask import dask_runner
 from apache_beam.runners.dask.overrides import _Create, _Flatten, _GroupByKeyOnly, dask_overrides
-from apache_beam.runners.dask.transform_evaluator import GroupByKey, OneReceiver, get_windowed_value
+from apache_beam.runners.dask.transform_evaluator import OneReceiver, defenestrate, get_windowed_value
 from apache_beam.transforms.sideinputs import SideInputMap
 
 RUNNERS = {
@@ -61,7 +62,8 @@ class DaskRunner(dask_runner.DaskRunner):
         bag_kwargs = dask_runner.DaskOptions._extract_bag_kwargs(dask_options)
         client = ddist.Client(**dask_options)
         pipeline.replace_all(dask_overrides())
-        visitor = _ToBags(bag_kwargs, job=uuid.uuid4().hex)
+        groups = bag_kwargs.get("npartitions") or 2 * sum(client.nthreads().values())
+        visitor = _ToBags(bag_kwargs, groups, job=uuid.uuid4().hex)
         pipeline.visit(visitor)
         consumed = {pcoll.producer for node in visitor.bags for pcoll in node.inputs}
         consumed |= {si.pvalue.producer for node in visitor.bags for si in node.side_inputs}
@@ -81,8 +83,8 @@ class _Result(dask_runner.DaskRunnerResult):
 class _ToBags(PipelineVisitor):
     """Each applied transform -> the Dask bag of its output."""
 
-    def __init__(self, bag_kwargs: dict, job: str):
-        self.bag_kwargs, self.job, self.bags = bag_kwargs, job, {}
+    def __init__(self, bag_kwargs: dict, groups: int, job: str):
+        self.bag_kwargs, self.groups, self.job, self.bags = bag_kwargs, groups, job, {}
 
     def visit_transform(self, node) -> None:
         import dask.bag as db
@@ -96,7 +98,7 @@ class _ToBags(PipelineVisitor):
         elif kind is ParDo:  # not its subclasses: the group-by-window step of a GroupByKey is a no-op here
             bag = _par_do(node, inputs[0], [self.bags[si.pvalue.producer] for si in node.side_inputs], self.job)
         elif kind is _GroupByKeyOnly:
-            bag = GroupByKey(node).apply(inputs[0])
+            bag = _group_by_key(inputs[0], self.groups)
         elif kind is _Flatten:
             bag = db.concat(inputs) if inputs else db.from_sequence([], npartitions=1)
         else:  # composites and pass-through overrides (Reshuffle, Read): their output is their input's
@@ -121,6 +123,31 @@ def _par_do(node, bag, side_bags, job: str):
     tasks = {(name, i): (_run_bundle, (bag.name, i), step, *[s.key for s in sides]) for i in range(bag.npartitions)}
     graph = HighLevelGraph.from_collections(name, tasks, dependencies=[bag, *sides])
     return db.Bag(graph, name, bag.npartitions)
+
+
+def _group_by_key(bag, groups: int):
+    """A GroupByKey as a task shuffle into `groups` partitions (Beam's keeps its input's partitions, and a
+    Flatten adds its inputs' up: a job of a few files grew to hundreds of partitions and tens of thousands of
+    tasks), keys placed by a hash that is the same in every worker process (Dask's default tokenises each
+    element: slow)."""
+    from dask.bag.core import groupby_tasks
+
+    if bag.npartitions > groups:
+        bag = bag.repartition(groups)
+    return groupby_tasks(bag, _key, hash=_stable_hash).map(_values)
+
+
+def _key(item):
+    return item[0]
+
+
+def _stable_hash(key) -> int:
+    return zlib.crc32(repr(key).encode())
+
+
+def _values(group):
+    key, items = group
+    return key, [defenestrate(item[1]) for item in items]
 
 
 @dataclasses.dataclass

@@ -135,7 +135,7 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
                                      | "KeepFirst" >> beam.FlatMapTuple(keep_first("duplicate")), "Deduped")
             dropped.append(duplicates)
         if source.finish is not None:
-            kept, finish_dropped = split(kept | "Finish" >> source.finish(params), "Finished")
+            kept, finish_dropped = split(kept | "Finish" >> source.finish(params, FileSystems.join(temp_dir(run_dir, name), "finish")), "Finished")
             dropped.append(finish_dropped)
         rows = (kept, *dropped) | "Everything" >> beam.Flatten()
 

@@ -262,7 +262,8 @@ def spilled_rows(path: str):
             yield from batch.to_pylist()
 
 
-def _merged(spills: list[str]):
+def merged_rows(spills: list[str]):
+    """The rows of several spill files merged in the writer's row order, as a stream."""
     return heapq.merge(*map(spilled_rows, spills), key=_order)
 
 
@@ -274,14 +275,14 @@ def _merge_shard(key, spills, num_shards: int = 1):
     while len(spills) > MAX_FAN_IN:  # merge the first spills into one, until few enough are left
         head, spills = spills[:MAX_FAN_IN], spills[MAX_FAN_IN:]
         spills.append(_spill_path(FileSystems.split(head[0])[0]))
-        _write_spill(spills[-1], _merged(head))
+        _write_spill(spills[-1], merged_rows(head))
         ours.append(spills[-1])
         FileSystems.delete([path for path in head if path in ours])
     final = FileSystems.join(directory, f"part-{shard:05d}-of-{num_shards:05d}.parquet")
     tmp, counts, writer = final + ".tmp", {}, None
     with FileSystems.create(tmp) as f:
         group, size = [], 0
-        for row in _merged(spills):
+        for row in merged_rows(spills):
             count = counts.setdefault((row["source"], row.get("reason", KEPT)), [0, 0])
             count[0] += 1
             count[1] += len(row["text"])
