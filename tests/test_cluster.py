@@ -11,6 +11,7 @@ from pathlib import Path
 from random import Random
 
 import dask
+import pytest
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
@@ -103,23 +104,25 @@ def _recomputed(dask_scheduler, keys, since: float):
 
 
 class Killer(threading.Thread):
-    """Watches the job and SIGKILLs a worker process once the writer is under way (its first spill file is in
-    `spill_dir`) while tasks are still to run, the victim running a task and holding results."""
+    """Watches the job and SIGKILLs a worker process once a file matching `pattern` exists under `folder` (the
+    step that writes it is under way) while tasks are still to run, the victim running a task and holding
+    results."""
 
-    def __init__(self, client, spill_dir: Path):
+    def __init__(self, client, folder: Path, pattern: str):
         super().__init__(daemon=True)
-        self.client, self.spill_dir, self.stop, self.killed = client, spill_dir, threading.Event(), None
+        self.client, self.folder, self.pattern = client, folder, pattern
+        self.stop, self.killed = threading.Event(), None
 
     def run(self):
         while not self.stop.is_set():
-            spills = sorted(p.name for p in self.spill_dir.glob("*.arrow"))
+            seen = sorted(str(p.relative_to(self.folder)) for p in self.folder.glob(self.pattern))
             states, workers = self.client.run_on_scheduler(_snapshot)
             pending = sum(states[s] for s in ("waiting", "queued", "processing", "no-worker"))
             busy = [(pid, running, held) for pid, running, held in workers.values() if running and held]
-            if spills and pending >= 10 and busy:
+            if seen and pending >= 3 and busy:
                 pid, running, held = busy[0]
                 os.kill(pid, signal.SIGKILL)
-                self.killed = {"pid": pid, "running": running, "held": held, "pending": pending, "spills": spills}
+                self.killed = {"pid": pid, "running": running, "held": held, "pending": pending, "seen": seen}
                 return
             time.sleep(0.02)
 
@@ -128,7 +131,9 @@ def read_ids(folder: Path) -> list[str]:
     return [i for p in sorted(folder.rglob("*.parquet")) for i in pq.read_table(p, columns=["id"])["id"].to_pylist()]
 
 
-def test_a_worker_killed_mid_job_loses_and_duplicates_no_document(tmp_path):
+@pytest.mark.parametrize("pattern", [".tmp/dedup/*.arrow", "*/*/*.parquet*"], ids=["spilling", "merging"])
+def test_a_worker_killed_mid_job_loses_and_duplicates_no_document(tmp_path, pattern):
+    """Killed once the writer's first spill file exists, or once its first shard (temporary or renamed) does."""
     from dask.distributed import Client
 
     ids = write_corpus(tmp_path / "curated", n_files=4, per_file=200)
@@ -137,7 +142,7 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_no_document(tmp_path):
     with dask.config.set({"distributed.admin.low-level-log-length": 1_000_000}), local_cluster() as cluster, \
             Client(cluster.scheduler_address, set_as_default=False) as monitor:
         before = set(monitor.run(os.getpid).values())
-        killer = Killer(monitor, tmp_path / "dask" / ".tmp" / "dedup")
+        killer = Killer(monitor, tmp_path / "dask", pattern)
         killer.start()
         try:  # two partitions per step: a few hundred tasks, not thousands
             on_dask = run_dedup(str(tmp_path), tmp_path / "dask",
@@ -151,7 +156,7 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_no_document(tmp_path):
         [(when, removed)] = [(t, e) for t, e in monitor.get_events("all") if e.get("action") == "remove-worker"]
         lost = set(removed["processing-tasks"]) | set(removed["lost-computed-tasks"])
         recomputed = monitor.run_on_scheduler(_recomputed, keys=list(lost), since=when)
-    assert not removed["expected"] and lost and recomputed == lost  # what it ran and held was computed again
+    assert not removed["expected"] and lost and recomputed == lost, killer.killed  # what it ran and held: again
 
     assert on_dask == direct
     assert files(tmp_path / "dask") == files(tmp_path / "direct")
