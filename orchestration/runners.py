@@ -137,10 +137,12 @@ def _group_by_key(bag, groups: int):
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
 
-    name = f"group-{tokenize(bag.name, groups)}"
-    tasks = {(f"split-{name}", i): (_split, (bag.name, i), groups) for i in range(bag.npartitions)}
-    tasks |= {(name, j): (_group, [(operator.getitem, (f"split-{name}", i), j) for i in range(bag.npartitions)])
-              for j in range(groups)}
+    name, n = f"group-{tokenize(bag.name, groups)}", bag.npartitions
+    tasks = {(f"split-{name}", i): (_split, (bag.name, i), groups) for i in range(n)}
+    # each piece a task of its own, run where its split is: a group fetches its pieces, not whole splits
+    tasks |= {(f"piece-{name}", i, j): (operator.getitem, (f"split-{name}", i), j)
+              for i in range(n) for j in range(groups)}
+    tasks |= {(name, j): (_group, [(f"piece-{name}", i, j) for i in range(n)]) for j in range(groups)}
     return db.Bag(HighLevelGraph.from_collections(name, tasks, dependencies=[bag]), name, groups)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -55,8 +56,11 @@ def remove(path: str) -> None:
 
 
 def remove_tree(path: str) -> None:
-    """A folder and everything under it, if it is there."""
-    if is_dir(path):
+    """A folder and everything under it, if it is there. (Beam deletes a local folder's files but not its
+    sub-folders, and fails on a folder that holds only sub-folders: local folders are removed here.)"""
+    if not is_remote(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif is_dir(path):
         FileSystems.delete([path.rstrip("/") + "/"])
 
 

@@ -13,6 +13,23 @@ def test_expand_input_lists_files_below_a_root_skipping_hidden_ones_under_it(tmp
     assert expand_input(str(tmp_path / "missing*")) == []
 
 
+def test_a_rerun_replaces_a_previous_runs_nested_outputs(tmp_path):
+    from orchestration.curate import run_curation
+    from pipelines.storage import remove_tree
+
+    nested = tmp_path / "only" / "sub" / "folders"
+    nested.mkdir(parents=True)
+    remove_tree(str(tmp_path / "only"))  # a folder holding only sub-folders
+    assert not (tmp_path / "only").exists()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.json.gz").write_bytes(b"")
+    first = run_curation("c4", str(tmp_path / "in"), tmp_path / "run")
+    (tmp_path / "run" / "rejects" / "c4" / "stale").mkdir()
+    (tmp_path / "run" / "rejects" / "c4" / "stale" / "part-00000-of-00001.parquet").write_bytes(b"old")
+    assert run_curation("c4", str(tmp_path / "in"), tmp_path / "run") == first
+    assert not (tmp_path / "run" / "rejects" / "c4" / "stale").exists()
+
+
 def test_reasons_are_safe_folder_names_and_shards_are_stable():
     assert safe_reason("Read Error: ../x") == "read_error_.._x"
     assert safe_reason("..") == "unknown" and safe_reason("lang") == "lang"
