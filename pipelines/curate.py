@@ -19,7 +19,7 @@ from curation.blocklist import Blocklist
 from curation.filters import Filters
 from curation.pii import scrub
 from curation.schema import reject, with_meta
-from pipelines.io import ReadFiles, WriteShards, safe_reason, write_json
+from pipelines.io import ReadFiles, SpilledGroupByKey, WriteShards, safe_reason, write_json
 from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
 from pipelines.source import Source
 from readers.limits import Limits
@@ -96,7 +96,8 @@ def _write_stats(path: str, source: str, files: int, outcomes: list, pii=None) -
 
 
 def temp_dir(run_dir: str, source_name: str) -> str:
-    """Where the job's writer spills rows before merging them into shards; empty once the job has ended."""
+    """Where the job's steps across documents and its writer spill rows before merging them; removed once the job
+    has succeeded."""
     return FileSystems.join(run_dir, ".tmp", source_name)
 
 
@@ -117,7 +118,7 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
                | "SpreadFiles" >> beam.Reshuffle()
                | "Read" >> beam.ParDo(ReadFiles(name, source.read, len(paths), file_limits)))
     if source.assemble is not None:
-        records = records | "Assemble" >> source.assemble()
+        records = records | "Assemble" >> source.assemble(temp_dir(run_dir, name))
     if blocklist := filters.blocklist_for(name):
         records = records | "UrlBlocklist" >> beam.ParDo(UrlBlocklist(blocklist))
     prepare = source.prepare(params, paths, temp_dir(run_dir, name)) if source.prepare is not None else None
@@ -131,7 +132,7 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
             key = source.dedup_key
             kept, duplicates = split(kept
                                      | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
-                                     | "GroupByContent" >> beam.GroupByKey()
+                                     | "GroupByContent" >> SpilledGroupByKey(temp_dir(run_dir, name))
                                      | "KeepFirst" >> beam.FlatMapTuple(keep_first("duplicate")), "Deduped")
             dropped.append(duplicates)
         if source.finish is not None:

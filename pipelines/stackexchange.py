@@ -8,6 +8,7 @@ import apache_beam as beam
 
 from curation.lang import LanguageId
 from curation.sources import stackexchange
+from pipelines.io import SpilledGroupByKey
 from pipelines.source import Source
 from readers import posts_xml
 
@@ -21,8 +22,13 @@ def _site_of(doc: dict) -> str:
 
 
 class Assemble(beam.PTransform):
-    """Each question joined with its answers (GroupByKey on site and question id) and given its site's rank by
-    number of posts (counted per site, ranked in one small step, passed as a side input); rejects pass through."""
+    """Each question joined with its answers (grouped on site and question id, the posts spilled to `temp_dir`
+    rather than held: pipelines.io.SpilledGroupByKey) and given its site's rank by number of posts (counted per
+    site, ranked in one small step, passed as a side input); rejects pass through."""
+
+    def __init__(self, temp_dir: str):
+        super().__init__()
+        self.temp_dir = temp_dir
 
     def expand(self, records):
         rejected = records | "Rejected" >> beam.Filter(lambda d: "reason" in d)
@@ -34,7 +40,7 @@ class Assemble(beam.PTransform):
                  | "Rank" >> beam.Map(stackexchange.site_ranks))
         threads = (posts
                    | "KeyByQuestion" >> beam.Map(_by_question)
-                   | "GroupByQuestion" >> beam.GroupByKey()
+                   | "GroupByQuestion" >> SpilledGroupByKey(self.temp_dir)
                    | "Threads" >> beam.FlatMapTuple(lambda _, ps: stackexchange.assemble(list(ps))))
         ranked = threads | "SiteRank" >> beam.Map(
             lambda d, ranks: d if "reason" in d else stackexchange.with_site_rank(d, ranks),
