@@ -55,9 +55,10 @@ def remove(path: str) -> None:
 
 
 def remove_tree(path: str) -> None:
-    """A folder and everything under it, if it is there."""
+    """A folder and everything under it, if it is there (an empty local folder too: a job killed after making
+    it leaves one)."""
     if is_dir(path):
-        FileSystems.delete([path.rstrip("/") + "/"])
+        FileSystems.delete([path.rstrip("/") + "/" if is_remote(path) else path.rstrip("/")])
 
 
 def remove_empty_dir(path: str) -> None:
