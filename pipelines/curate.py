@@ -20,7 +20,7 @@ from curation.filters import Filters
 from curation.pii import scrub
 from curation.schema import reject, with_meta
 from pipelines.io import ReadFiles, SpilledGroupByKey, WriteShards, safe_reason, write_json
-from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
+from pipelines.outcomes import CountOutcomes, keep_first, keyed, source_counts, split
 from pipelines.source import Source
 from readers.limits import Limits
 
@@ -125,20 +125,16 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
     if prepare is not None:
         records = records | "Prepare" >> prepare
     rows = records | "Curate" >> beam.ParDo(Curate(source, params, filters))
-    if source.dedup_key is not None or source.finish is not None:  # steps across the kept documents
-        kept, dropped = split(rows, "Curated")
-        dropped = [dropped]
-        if source.dedup_key is not None:
-            key = source.dedup_key
-            kept, duplicates = split(kept
-                                     | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
-                                     | "GroupByContent" >> SpilledGroupByKey(temp_dir(run_dir, name))
-                                     | "KeepFirst" >> beam.FlatMapTuple(keep_first("duplicate")), "Deduped")
-            dropped.append(duplicates)
-        if source.finish is not None:
-            kept, finish_dropped = split(kept | "Finish" >> source.finish(params), "Finished")
-            dropped.append(finish_dropped)
-        rows = (kept, *dropped) | "Everything" >> beam.Flatten()
+    if source.dedup_key is not None:  # rejects go through with the documents: no collection waits for another
+        key = source.dedup_key
+        rows = (rows
+                | "KeyByContent" >> beam.Map(keyed(lambda d: key(d["text"])))
+                | "GroupByContent" >> SpilledGroupByKey(temp_dir(run_dir, name))
+                | "KeepFirst" >> beam.FlatMapTuple(keep_first("duplicate")))
+    if source.finish is not None:  # steps across the kept documents
+        kept, dropped = split(rows, "Deduped")
+        kept, finish_dropped = split(kept | "Finish" >> source.finish(params), "Finished")
+        rows = (kept, dropped, finish_dropped) | "Everything" >> beam.Flatten()
 
     pii = []
     if filters.scrubs(name):  # kept documents scrubbed and addresses replaced, into the stats
