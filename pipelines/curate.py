@@ -4,7 +4,10 @@
 Thin Beam composition: the decisions are `curation/` functions called through the source's curator.
 Every record read ends up either in `curated/<source>/` or in `rejects/<source>/<reason>/`, and the counts
 per outcome, taken from the files written, go to `stats/<source>.json` and to Beam counters (computed as data,
-so every runner reports them). A source without steps across documents streams: no document is held.
+so every runner reports them). No step holds a source's documents: the steps across documents (exact dedup,
+StackExchange's question/answer join) group them through spill files (`pipelines.io.SpilledGroupByKey`), rejects
+go through those steps instead of waiting beside them for a Flatten (which the DirectRunner holds whole), and the
+writer spills; a source's `finish` step (books) is the exception.
 """
 from __future__ import annotations
 
