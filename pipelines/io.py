@@ -149,7 +149,8 @@ SPILL_BYTES = 16 << 20  # text a writer holds in a bundle before spilling it, so
 SPILL_BATCH = 64        # rows per record batch of a spill file: what a merge holds of each spill it reads
 MAX_FAN_IN = 32         # spill files merged at once; more are merged in rounds, so memory stays flat
 ROW_GROUP_ROWS, ROW_GROUP_BYTES = 2_000, 16 << 20  # a Parquet row group ends at whichever comes first
-GROUP_BUCKETS = 32      # SpilledGroupByKey's default number of buckets: how many merges run in parallel
+GROUP_BUCKETS = 32      # SpilledGroupByKey's buckets: its merges that may run in parallel, and the most spill
+                        # files a bundle writes (more buckets: more, smaller files and merges)
 GROUP_KEY = "group_key"  # the column of a spilled row that holds its SpilledGroupByKey key
 # A row spilled by SpilledGroupByKey: kept documents and rejects alike (`reason` null on a kept one), and its key.
 GROUP_SCHEMA = DOC_SCHEMA.append(pa.field("reason", pa.string())).append(pa.field(GROUP_KEY, pa.string(), False))
@@ -216,9 +217,9 @@ def _system_allocator() -> None:
 class Spill(beam.DoFn):
     """Parks rows in temporary files instead of memory until a later step wants them: rows -> (key_of(row),
     spill file), each spill file holding rows of one key as stored (`to_row`: meta as JSON text), sorted by
-    `order` (read them with `spilled_rows`). A bundle holds about SPILL_BYTES of rows (counted in characters) before it writes
-    them out. Each bundle writes a file per key it saw, so a runner with tiny bundles makes many small files:
-    give it bundles of thousands of rows.
+    `order` (read them with `spilled_rows`). A bundle holds about SPILL_BYTES of rows (counted in characters)
+    before it writes them out. Each bundle writes a file per key it saw, so a runner with tiny bundles makes many
+    small files: give it bundles of thousands of rows.
     Spill files are left for the job's owner to remove once the job has succeeded
     (`pipelines.launch.remove_temp`): a retried step must find its inputs again."""
 

@@ -42,8 +42,11 @@ class Assemble(beam.PTransform):
                 | "KeyByQuestion" >> beam.Map(keyed(_question_of))
                 | "GroupByQuestion" >> SpilledGroupByKey(self.temp_dir)
                 | "Threads" >> beam.FlatMapTuple(_threads)
-                | "SiteRank" >> beam.Map(lambda d, ranks: d if "reason" in d else stackexchange.with_site_rank(d, ranks),
-                                         ranks=beam.pvalue.AsSingleton(ranks)))
+                | "SiteRank" >> beam.Map(_with_site_rank, ranks=beam.pvalue.AsSingleton(ranks)))
+
+
+def _with_site_rank(doc: dict, ranks: dict) -> dict:
+    return doc if "reason" in doc else stackexchange.with_site_rank(doc, ranks)
 
 
 def _threads(_key, posts):
