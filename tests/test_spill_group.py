@@ -71,10 +71,10 @@ def _as_json(groups: dict) -> dict:
 
 def test_groups_exactly_however_often_it_spilled_and_merged(tmp_path, monkeypatch):
     """Spilling after every few rows (many spill files per bucket) and merging two at a time (merge rounds)
-    gives each key exactly its documents, in id order, a reject kept as a reject; only the round spills are
-    deleted (the input spills stay until the job has succeeded)."""
+    gives each key exactly its documents, in id order, a reject kept as a reject: the same groups as with the
+    default thresholds."""
     expected = _as_json(_expected())
-    assert _run(tmp_path, "held", buckets=3) == expected
+    assert _run(tmp_path, "default", buckets=3) == expected
     monkeypatch.setattr(io, "SPILL_BYTES", 100)
     monkeypatch.setattr(io, "SPILL_BATCH", 2)
     monkeypatch.setattr(io, "MAX_FAN_IN", 2)
