@@ -12,11 +12,7 @@ Each measured source's row replaces its entry in bench/results/curate_throughput
 from __future__ import annotations
 
 import argparse
-import datetime
 import io
-import os
-import json
-import platform
 import sys
 import tempfile
 import time
@@ -33,6 +29,7 @@ from orchestration.curate import DEFAULT_CONFIG, load_params, run_curation
 from pipelines.io import expand_input
 from pipelines.registry import get_source
 from readers.limits import Limits
+from results_file import RESULTS, record
 from samples.make import make_samples
 
 
@@ -88,16 +85,7 @@ def profile(name: str, input_path: str) -> dict[str, float]:
     return seconds
 
 
-RESULTS = Path(__file__).resolve().parent / "results" / "curate_throughput.json"
-
-
-def record(rows: dict[str, dict], command: str) -> None:
-    """Merge this run's rows into RESULTS, each with the command, machine and date that measured it."""
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    machine = f"{os.cpu_count()}-core {platform.machine()} ({platform.processor() or platform.system()})"
-    stamp = {"command": command, "machine": machine, "date": datetime.date.today().isoformat()}
-    results.update({name: {**row, **stamp} for name, row in rows.items()})
-    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+RESULTS_FILE = RESULTS / "curate_throughput.json"
 
 
 def main():
@@ -121,8 +109,7 @@ def main():
                   f"{stats['read'] / s:>9.0f}{mb / s:>7.2f}", flush=True)
             rows[name] = {"input_mb": round(mb, 2), "read": stats["read"], "kept": stats["kept"],
                           "seconds": round(s, 1), "docs_per_s": round(stats["read"] / s), "mb_per_s": round(mb / s, 2)}
-        record(rows, " ".join(["bench/curate_throughput.py", *sys.argv[1:]]))
-        print(f"rates written to {RESULTS.relative_to(RESULTS.parents[2])}")
+        record(RESULTS_FILE, rows, " ".join(["bench/curate_throughput.py", *sys.argv[1:]]))
         print(f"\n{'source':<14}{'read s':>9}{'assemble s':>11}{'curate s':>9}{'write s':>9}  slowest stage")
         for name in names:
             seconds = profile(name, str(corpus / name))

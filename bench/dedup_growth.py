@@ -8,7 +8,8 @@ Parquet, 10,000 to a file. After the first 100, of every 100 documents 2 are exa
 changed) of an earlier one, 1 another text at the http spelling of an earlier https URL, and 10 near copies
 of an earlier one (a run of 3 words replaced: 7 of ~200 shingles, Jaccard about 0.93). Each size runs the
 job in a fresh process, so its peak RSS is that run's alone; the script checks that exactly the planted copies
-were removed.
+were removed. The last (largest) size's curated MB/s (text bytes over wall seconds; one DirectRunner process is
+one core) is recorded as the dedup stage's per-core rate in bench/results/stages.json, which `llama-data plan` reads.
 """
 from __future__ import annotations
 
@@ -24,14 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
+from results_file import record_stage
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PER_FILE = 10_000
 WINDOW = 10_000  # copies are made of the last WINDOW originals (bounded memory at any size)
 
 
-def write_corpus(folder: Path, n: int, words: int, seed: int = 0) -> dict:
-    """`n` documents in Parquet shards; returns how many copies of each kind were planted."""
+def write_corpus(folder: Path, n: int, words: int, seed: int = 0) -> tuple[dict, int]:
+    """`n` documents in Parquet shards; returns how many copies of each kind were planted, and the text bytes."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -41,6 +44,7 @@ def write_corpus(folder: Path, n: int, words: int, seed: int = 0) -> dict:
     vocab = np.array([f"w{i}" for i in range(20_000)], dtype=object)
     planted = {"exact_duplicate": 0, "url_duplicate": 0, "near_duplicate": 0}
     texts, urls = [], []  # the last WINDOW originals that copies are made of, and URLs that are reused
+    text_bytes = 0
 
     def fresh() -> str:
         return " ".join(vocab[rng.integers(0, len(vocab), words)])
@@ -67,10 +71,11 @@ def write_corpus(folder: Path, n: int, words: int, seed: int = 0) -> dict:
                 text, kind = " ".join(ws), "near_duplicate"
             if kind:
                 planted[kind] += 1
+            text_bytes += len(text.encode())
             rows.append(to_row(make_doc("commoncrawl", str(i), text, url)))
         del texts[:-WINDOW], urls[:-WINDOW]
         pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / f"part-{start // PER_FILE:05d}.parquet")
-    return planted
+    return planted, text_bytes
 
 
 def child(run: str, out: str) -> None:
@@ -99,7 +104,7 @@ def main():
     for n in args.sizes:
         tmp = Path(tempfile.mkdtemp(prefix="dedup-growth-"))
         try:
-            planted = write_corpus(tmp / "run" / "curated" / "commoncrawl", n, args.words)
+            planted, text_bytes = write_corpus(tmp / "run" / "curated" / "commoncrawl", n, args.words)
             out = subprocess.run([sys.executable, __file__, "--child", str(tmp / "run"), str(tmp / "out")],
                                  capture_output=True, text=True, check=True)
             result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -112,6 +117,9 @@ def main():
         removed = ", ".join(f"{v:,} {k.split('_')[0]}" for k, v in sorted(dropped.items()))
         print(f"| {n:,} | {seconds:,.1f} | {n / seconds:,.0f} | {result['peak_rss_mb']:,.0f} | "
               f"{seconds / (base * n):.2f} | {removed} (all planted) |", flush=True)
+    mb = text_bytes / 1e6
+    record_stage("dedup", round(mb / seconds, 3), "curated MB/s", " ".join(["bench/dedup_growth.py", *sys.argv[1:]]),
+                 documents=n, curated_mb=round(mb, 1), seconds=round(seconds, 1))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ on them (`tokens.tokenizer.train`), then times on the same text, one core each, 
 - the encode stage (pipelines/encode.py on Beam's DirectRunner, one worker: Parquet in, Arrow token files out),
 - sentencepiece alone (batched `encode`, one thread), for reference,
 - Hugging Face `LlamaTokenizerFast.from_pretrained(RUN/tokenizer)` called on batches (TOKENIZERS_PARALLELISM=false),
-and counts the documents whose ids differ between the stage's files and Hugging Face.
+and counts the documents whose ids differ between the stage's files and Hugging Face. The stage's best tokens/s is
+recorded as the encode stage's per-core rate in bench/results/stages.json, which `llama-data plan` reads.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import os
 os.environ["TOKENIZERS_PARALLELISM"] = "false"  # one core for Hugging Face too; set before tokenizers loads
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +30,7 @@ import pyarrow.parquet as pq
 from curation.schema import DOC_SCHEMA, make_doc, to_row
 from llama_data import layout
 from pipelines.encode import BATCH_DOCS, run_encode
+from results_file import record_stage
 from samples.prose import Prose
 from tokens.tokenizer import train
 
@@ -96,6 +99,11 @@ def main():
             best, median = mb / min(s), mb / sorted(s)[len(s) // 2]
             print(f"| {name} | {best:.2f} | {median:.2f} | {best / hf_best:.2f}x |")
         print(f"\nids differ between the stage and Hugging Face on {differ} of {len(texts):,} documents")
+        tokens = sum(len(ids) for ids in stage.values())
+        best = min(seconds["Beam encode stage"])
+        command = " ".join(["bench/encode_throughput.py", *sys.argv[1:]])
+        record_stage("encode", round(tokens / best), "tokens/s", command,
+                     tokens=tokens, curated_mb=round(mb, 1), vocab_size=args.vocab_size, seconds=round(best, 2))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Writes about MB of generated web pages as curated Parquet parts of a temporary r
 on them and encodes them (the encode stage), then times the mix command whole (plan, count, scatter, sort, pack,
 manifest) with one source drawn `--epochs` times, in about `--buckets` shuffle buckets, best of `--repeat`. Beam
 options after `--` pass to the mix (e.g. `--direct_num_workers=2 --direct_running_mode=multi_processing`);
-tokens/s per core divides by the cores the options give the job (1 unless `--cores`).
+tokens/s per core divides by the cores the options give the job (1 unless `--cores`); the best is recorded as the
+mix stage's per-core rate in bench/results/stages.json, which `llama-data plan` reads.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from click.testing import CliRunner
 from curation.schema import DOC_SCHEMA, make_doc, to_row
 from llama_data import layout
 from orchestration.tokens_cli import encode_curated, mix
+from results_file import record_stage
 from samples.prose import Prose
 from tokens.tokenizer import train
 
@@ -82,6 +84,9 @@ def main():
         best, median = min(seconds), sorted(seconds)[len(seconds) // 2]
         print(f"{tokens:,} tokens written in {manifest['shuffle_buckets']} buckets; best {best:.2f} s, median "
               f"{median:.2f} s; {tokens / best / args.cores / 1e6:.2f}M tokens/s per core (best)")
+        command = " ".join(["bench/mix_throughput.py", *sys.argv[1:]])
+        record_stage("mix", round(tokens / best / args.cores), "tokens/s", command,
+                     tokens=tokens, cores=args.cores, seconds=round(best, 2))
 
 
 if __name__ == "__main__":

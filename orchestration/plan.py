@@ -2,8 +2,10 @@
 
 Per source: the tokens the mix asks for, the unique tokens behind them at the paper's epochs, the curated text
 that holds them at the paper's bytes per token (Table 1: disk size over unique tokens), and the raw input that
-yields that text at the measured keep rate; then core-hours from the per-core curation throughput that
-bench/curate_throughput.py measures into bench/results/curate_throughput.json, disk per stage and shard counts.
+yields that text at the measured keep rate; then disk, shard counts and core-hours per stage from per-core rates
+that bench/ scripts measure: curation (bench/curate_throughput.py into bench/results/curate_throughput.json, MB/s of
+raw input per source) and dedup, encode and mix (bench/results/stages.json: MB/s of curated text, tokens/s encoded,
+tokens/s written to the mix).
 The keep rate of the benchmark corpus stands in for that of real data until `--run RUN` (a curated run on real
 data) gives a measured one.
 """
@@ -17,7 +19,13 @@ import click
 
 from llama_data.config import CONFIGS, ConfigError, load_config
 
-RATES = Path(__file__).resolve().parent.parent / "bench" / "results" / "curate_throughput.json"
+RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results"
+RATES = RESULTS / "curate_throughput.json"
+STAGES = RESULTS / "stages.json"
+# stage -> (unit of its rate, the script that measures it into STAGES)
+STAGE_RATES = {"dedup": ("curated MB/s", "bench/dedup_growth.py --sizes 20000"),
+               "encode": ("tokens/s", "bench/encode_throughput.py --mb 5"),
+               "mix": ("tokens/s", "bench/mix_throughput.py --mb 5 --epochs 20 --buckets 16")}
 PAPER_TOKENS = 1.4e12
 # LLaMA Table 1: sampling proportion, epochs and disk size (GB) of each source for 1.4T tokens.
 TABLE1 = {
@@ -36,6 +44,15 @@ def benchmark_rates(path: Path = RATES) -> dict[str, dict]:
         raise click.ClickException(f"{path}: no curation throughput for {', '.join(missing)}; "
                                    f"run bench/curate_throughput.py --sources {','.join(missing)}")
     return {s: {"mb_per_s": r["mb_per_s"], "keep": r["kept"] / r["read"]} for s, r in results.items()}
+
+
+def stage_rates(path: Path = STAGES) -> dict[str, float]:
+    """stage -> per-core rate in its STAGE_RATES unit, from the stage benchmarks' results."""
+    results = json.loads(path.read_text()) if path.exists() else {}
+    for stage, (unit, script) in STAGE_RATES.items():
+        if results.get(stage, {}).get("unit") != unit:
+            raise click.ClickException(f"{path}: no {stage} throughput in {unit}; run {script}")
+    return {stage: results[stage]["rate"] for stage in STAGE_RATES}
 
 
 def run_keep_rates(run_dir: Path) -> dict[str, float]:
@@ -60,8 +77,8 @@ def plan_rows(tokens: float, weights: dict[str, float], seq_len: int, shard_rows
         curated = want / epochs * bytes_per_token
         keep_rate = keep.get(source, rates[source]["keep"])
         raw = curated / keep_rate
-        rows.append({"source": source, "tokens": want, "epochs": epochs, "curated_bytes": curated,
-                     "raw_bytes": raw, "keep": keep_rate, "measured_keep": source in keep,
+        rows.append({"source": source, "tokens": want, "epochs": epochs, "unique_tokens": want / epochs,
+                     "curated_bytes": curated, "raw_bytes": raw, "keep": keep_rate, "measured_keep": source in keep,
                      "curate_core_hours": raw / 1e6 / rates[source]["mb_per_s"] / 3600,
                      "curated_shards": math.ceil(curated / (shard_mb * 1e6))})
     return rows
@@ -91,8 +108,9 @@ def plan(tokens, mix_path, run_dir, shard_mb):
         raise click.BadParameter(str(e), param_hint="'--mix'") from None
     keep = run_keep_rates(run_dir) if run_dir else {}
     rows = plan_rows(tokens, mix.weights, mix.seq_len, mix.shard_rows, shard_mb, benchmark_rates(), keep)
+    rates = stage_rates()
 
-    click.echo(f"plan for {tokens:.3g} training tokens (mix {mix_path}; rates from {RATES.name}"
+    click.echo(f"plan for {tokens:.3g} training tokens (mix {mix_path}; rates from {RATES.name}, {STAGES.name}"
                f"{f' and {run_dir}' if keep else ''})\n")
     click.echo(f"{'source':<14}{'tokens':>10}{'epochs':>7}{'curated':>12}{'keep':>8}{'raw input':>12}"
                f"{'core-h':>10}{'shards':>8}")
@@ -102,17 +120,26 @@ def plan(tokens, mix_path, run_dir, shard_mb):
                    f"{r['curate_core_hours']:>10,.0f}{r['curated_shards']:>8,}")
     raw = sum(r["raw_bytes"] for r in rows)
     curated = sum(r["curated_bytes"] for r in rows)
-    core_hours = sum(r["curate_core_hours"] for r in rows)
+    unique = sum(r["unique_tokens"] for r in rows)
+    hours = {"curate": sum(r["curate_core_hours"] for r in rows),
+             "dedup": curated / 1e6 / rates["dedup"] / 3600,
+             "encode": unique / rates["encode"] / 3600,
+             "mix": tokens / rates["mix"] / 3600}
     seqs = tokens / (mix.seq_len + 1)
     token_bytes = 2  # uint16 ids: LLaMA's 32,000-piece vocabulary is under 65,536
-    click.echo(f"\n{'stage':<12}{'disk':>12}{'shards':>10}  compute")
-    click.echo(f"{'raw input':<12}{_size(raw):>12}{'':>10}")
-    click.echo(f"{'curate':<12}{_size(curated):>12}{sum(r['curated_shards'] for r in rows):>10,}  "
-               f"{core_hours:,.0f} core-hours (per-core MB/s of raw input from {RATES.name})")
-    click.echo(f"{'dedup':<12}{_size(curated):>12}{'':>10}  reads and rewrites the curated text once")
-    click.echo(f"{'mix':<12}{_size(tokens * token_bytes):>12}{math.ceil(seqs / mix.shard_rows):>10,}  "
-               f"{seqs:,.0f} rows of {mix.seq_len + 1} uint16 tokens, {mix.shard_rows:,} per shard")
-    click.echo(f"{'train':<12}{'':>12}{'':>10}  {tokens / PAPER_TOKENS_PER_GPU_S / 3600:,.0f} A100-80GB GPU-hours "
+    click.echo(f"\n{'stage':<12}{'disk':>12}{'shards':>10}{'core-h':>12}  compute")
+    click.echo(f"{'raw input':<12}{_size(raw):>12}")
+    click.echo(f"{'curate':<12}{_size(curated):>12}{sum(r['curated_shards'] for r in rows):>10,}"
+               f"{hours['curate']:>12,.0f}  {_size(raw)} of raw input at each source's MB/s per core")
+    click.echo(f"{'dedup':<12}{_size(curated):>12}{'':>10}{hours['dedup']:>12,.0f}  {_size(curated)} of curated "
+               f"text at {rates['dedup']:g} MB/s per core")
+    click.echo(f"{'encode':<12}{_size(unique * token_bytes):>12}{'':>10}{hours['encode']:>12,.0f}  "
+               f"{unique / 1e9:,.0f}B unique tokens at {rates['encode']:,.0f} tokens/s per core")
+    click.echo(f"{'mix':<12}{_size(tokens * token_bytes):>12}{math.ceil(seqs / mix.shard_rows):>10,}"
+               f"{hours['mix']:>12,.0f}  {tokens / 1e9:,.0f}B tokens at {rates['mix']:,.0f} tokens/s per core; "
+               f"{seqs:,.0f} rows of {mix.seq_len + 1}, {mix.shard_rows:,} per shard")
+    click.echo(f"{'data total':<12}{'':>22}{sum(hours.values()):>12,.0f}  core-hours before training")
+    click.echo(f"{'train':<12}{'':>34}  {tokens / PAPER_TOKENS_PER_GPU_S / 3600:,.0f} A100-80GB GPU-hours "
                f"for the 65B model at the paper's {PAPER_TOKENS_PER_GPU_S} tokens/s/GPU")
     if not keep:
         click.echo("\nkeep rates are the benchmark corpus's documents kept / read; pass --run RUN (a run on real "

@@ -22,15 +22,17 @@ The client is closed when the job ends, so that a cluster shut down afterwards d
 from __future__ import annotations
 
 import dataclasses
+import operator
 import threading
 import uuid
+import zlib
 
-from apache_beam import DoFn, ParDo
+from apache_beam import DoFn, GroupByKey, ParDo
 from apache_beam.pipeline import PipelineVisitor
 from apache_beam.runners.common import DoFnContext, DoFnInvoker, DoFnSignature, _OutputHandler
 from apache_beam.runners.dask import dask_runner
 from apache_beam.runners.dask.overrides import _Create, _Flatten, _GroupByKeyOnly, dask_overrides
-from apache_beam.runners.dask.transform_evaluator import GroupByKey, OneReceiver, get_windowed_value
+from apache_beam.runners.dask.transform_evaluator import OneReceiver, get_windowed_value
 from apache_beam.transforms.sideinputs import SideInputMap
 
 RUNNERS = {
@@ -61,7 +63,8 @@ class DaskRunner(dask_runner.DaskRunner):
         bag_kwargs = dask_runner.DaskOptions._extract_bag_kwargs(dask_options)
         client = ddist.Client(**dask_options)
         pipeline.replace_all(dask_overrides())
-        visitor = _ToBags(bag_kwargs, job=uuid.uuid4().hex)
+        groups = bag_kwargs.get("npartitions") or 2 * sum(client.nthreads().values())
+        visitor = _ToBags(bag_kwargs, groups, job=uuid.uuid4().hex)
         pipeline.visit(visitor)
         consumed = {pcoll.producer for node in visitor.bags for pcoll in node.inputs}
         consumed |= {si.pvalue.producer for node in visitor.bags for si in node.side_inputs}
@@ -81,8 +84,8 @@ class _Result(dask_runner.DaskRunnerResult):
 class _ToBags(PipelineVisitor):
     """Each applied transform -> the Dask bag of its output."""
 
-    def __init__(self, bag_kwargs: dict, job: str):
-        self.bag_kwargs, self.job, self.bags = bag_kwargs, job, {}
+    def __init__(self, bag_kwargs: dict, groups: int, job: str):
+        self.bag_kwargs, self.groups, self.job, self.bags = bag_kwargs, groups, job, {}
 
     def visit_transform(self, node) -> None:
         import dask.bag as db
@@ -93,10 +96,12 @@ class _ToBags(PipelineVisitor):
         if kind is _Create:
             bag = db.from_sequence(transform.values, **(self.bag_kwargs or {
                 "npartitions": max(1, min(len(transform.values), MAX_PARTITIONS))}))
+        elif kind is ParDo and isinstance(transform.fn, GroupByKey.ReifyWindows):
+            bag = inputs[0]  # one global window: a GroupByKey groups the plain values (no windows to pickle)
         elif kind is ParDo:  # not its subclasses: the group-by-window step of a GroupByKey is a no-op here
             bag = _par_do(node, inputs[0], [self.bags[si.pvalue.producer] for si in node.side_inputs], self.job)
         elif kind is _GroupByKeyOnly:
-            bag = GroupByKey(node).apply(inputs[0])
+            bag = _group_by_key(inputs[0], self.groups)
         elif kind is _Flatten:
             bag = db.concat(inputs) if inputs else db.from_sequence([], npartitions=1)
         else:  # composites and pass-through overrides (Reshuffle, Read): their output is their input's
@@ -117,10 +122,41 @@ def _par_do(node, bag, side_bags, job: str):
     step = _Step(transform, (job, node.full_label), window_fn,
                  [(type(si), si._view_options(), si._window_mapping_fn) for si in node.side_inputs])
     sides = [side.reduction(list, _concat) for side in side_bags]  # each computed once, as a dependency
-    name = f"pardo-{tokenize(*step.key)}"
+    name = f"{node.full_label}-{tokenize(*step.key)}"  # the Beam label: what the Dask dashboard shows
     tasks = {(name, i): (_run_bundle, (bag.name, i), step, *[s.key for s in sides]) for i in range(bag.npartitions)}
     graph = HighLevelGraph.from_collections(name, tasks, dependencies=[bag, *sides])
     return db.Bag(graph, name, bag.npartitions)
+
+
+def _group_by_key(bag, groups: int):
+    """A GroupByKey as a shuffle into `groups` partitions: each input partition splits its pairs by a hash of the
+    key that is the same in every worker process, and each output partition groups the pieces it receives.
+    (Beam's keeps its input's partitions, and a Flatten adds its inputs' up: a job of a few files grew to
+    hundreds of partitions and tens of thousands of tasks; Dask's bag shuffle tokenises every element.)"""
+    import dask.bag as db
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    name = f"group-{tokenize(bag.name, groups)}"
+    tasks = {(f"split-{name}", i): (_split, (bag.name, i), groups) for i in range(bag.npartitions)}
+    tasks |= {(name, j): (_group, [(operator.getitem, (f"split-{name}", i), j) for i in range(bag.npartitions)])
+              for j in range(groups)}
+    return db.Bag(HighLevelGraph.from_collections(name, tasks, dependencies=[bag]), name, groups)
+
+
+def _split(pairs, groups: int) -> list[list]:
+    pieces = [[] for _ in range(groups)]
+    for pair in pairs:
+        pieces[zlib.crc32(repr(pair[0]).encode()) % groups].append(pair)
+    return pieces
+
+
+def _group(pieces) -> list:
+    grouped = {}
+    for piece in pieces:
+        for key, value in piece:
+            grouped.setdefault(key, []).append(value)
+    return list(grouped.items())
 
 
 @dataclasses.dataclass

@@ -10,12 +10,12 @@ def make_curator(params: books.BooksParams):
     return lambda doc: books.curate(doc, params)
 
 
-def near_dedup(params: books.BooksParams):
+def near_dedup(params: books.BooksParams, temp_dir: str):
     """Books overlapping another by more than `max_overlap` (containment of word 5-gram shingles, MinHash-LSH
-    candidates confirmed exactly): one of each group is kept, the smallest id."""
+    candidates confirmed exactly): one of each group is kept, the smallest id. The books wait in `temp_dir`."""
     from pipelines.dedup import DedupParams, NearDedup
 
-    return NearDedup(DedupParams(threshold=params.max_overlap, overlap="containment"))
+    return NearDedup(DedupParams(threshold=params.max_overlap, overlap="containment"), temp_dir)
 
 
 SOURCE = Source(name="books", read=book_files.read, make_curator=make_curator, params=books.BooksParams,

@@ -7,7 +7,7 @@ per outcome, taken from the files written, go to `stats/<source>.json` and to Be
 so every runner reports them). No step holds a source's documents: the steps across documents (exact dedup,
 StackExchange's question/answer join) group them through spill files (`pipelines.io.SpilledGroupByKey`), rejects
 go through those steps instead of waiting beside them for a Flatten (which the DirectRunner holds whole), and the
-writer spills; a source's `finish` step (books) is the exception.
+writer spills; only beside a source's `finish` step (books) do the rejects wait for a Flatten.
 """
 from __future__ import annotations
 
@@ -136,7 +136,8 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
                 | "KeepFirst" >> beam.FlatMapTuple(keep_first("duplicate")))
     if source.finish is not None:  # steps across the kept documents
         kept, dropped = split(rows, "Deduped")
-        kept, finish_dropped = split(kept | "Finish" >> source.finish(params), "Finished")
+        finish = source.finish(params, FileSystems.join(temp_dir(run_dir, name), "finish"))
+        kept, finish_dropped = split(kept | "Finish" >> finish, "Finished")
         rows = (kept, dropped, finish_dropped) | "Everything" >> beam.Flatten()
 
     pii = []

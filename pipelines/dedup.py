@@ -7,12 +7,17 @@
 
 "First" is the smallest id, after an optional source priority. Every removed document keeps its row and gains
 `duplicate_of` in meta: the id of the document it duplicates (for near duplicates, its component's survivor).
+Only keys go through these GroupByKeys (ids, hashes, band keys, a document's place in its file), never texts:
+the documents are read from their files once for their keys, candidates once more for their shingles, and every
+file once more to apply the decisions (`Deduplicate`), so memory does not grow with the input.
 `NearDedup` alone is what a source's curation job uses (Books: 90% containment).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
+import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -21,12 +26,13 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
 from curation import minhash
-from curation.schema import reject, with_meta
+from curation.schema import from_row, reject, with_meta
 from curation.text import content_hash
 from curation.urls import dedup_key
 from llama_data.config import check
-from pipelines.io import ReadParquet, WriteShards, outcome_directory, shard_of, write_json
-from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
+from pipelines.io import Spill, WriteShards, merged_rows, outcome_directory, shard_of, write_json
+from pipelines.outcomes import CountOutcomes, source_counts
+from readers import documents
 
 BATCH = 256  # documents per signature batch
 
@@ -75,33 +81,6 @@ class DedupParams:
         p = self.source_priority
         rank = p.index(doc["source"]) if doc["source"] in p else len(p)
         return f"{rank:02d}{doc['id']}"
-
-
-# ------------------------------------------------------------------------------------------- near duplicates
-class _Signatures(beam.DoFn):
-    """A batch of documents -> ("band", (band key, node)) per band, and ("shingles", (node, shingle set))
-    for the exact check. One output told apart by its first field: the DaskRunner mixes tagged outputs."""
-
-    def __init__(self, params: DedupParams):
-        self.params = params
-
-    def setup(self):
-        self.hasher = self.params.hasher()
-
-    def process(self, batch):
-        docs = list(batch[1])
-        texts = [d["text"] for d in docs]
-        hashes, text_of = minhash.shingle_batch(texts, self.hasher.ngram)
-        signatures = self.hasher.sign((hashes, text_of), len(docs))
-        bounds = np.searchsorted(text_of, np.arange(len(docs) + 1))
-        for i, doc in enumerate(docs):
-            if bounds[i] == bounds[i + 1]:
-                continue  # no words: nothing to compare
-            node = self.params.order(doc)
-            for key in self.hasher.band_keys(signatures[i]):
-                yield "band", (key, node)
-            if self.params.verify:
-                yield "shingles", (node, np.unique(hashes[bounds[i]:bounds[i + 1]]).tobytes())
 
 
 def _bucket_edges(_key, nodes):
@@ -170,35 +149,200 @@ class ConnectedComponents(beam.PTransform):
         return parents, unconverged
 
 
-class NearDedup(beam.PTransform):
-    """Documents -> the same documents, near duplicates turned into rejects (`near_duplicate`, meta
-    `duplicate_of`: the survivor of their component). With `stats=True` it returns (documents, counters),
-    counters being (key, count) pairs for the stats file."""
+# ------------------------------------------------------------------------------------- documents as units
+# A unit is what one task reads its documents from, in a fixed order: an input Parquet file (the dedup job), or
+# a bucket of parked documents (a curation job's books). `read_unit(unit)` yields its documents; a document is
+# found again by (unit id, its place in that order). Only these places, ids and hashes are shuffled.
+def parquet_unit(path: str):
+    """The documents of one Parquet shard, in file order, a row group at a time."""
+    with FileSystems.open(path) as f:
+        yield from documents.iter_documents(f)
 
-    def __init__(self, params: DedupParams, stats: bool = False):
+
+def parked_unit(spills: list[str]):
+    """The documents parked in a bucket's spill files (`Park`), merged in the writer's row order."""
+    for row in merged_rows(sorted(spills)):
+        yield from_row(row)
+
+
+class Park(beam.PTransform):
+    """Documents -> (bucket, [spill files]) units holding them, in BUCKETS buckets by id: the documents wait on
+    disk, not in the runner's shuffle, while a step across all of them works on their keys (read with
+    `parked_unit`)."""
+    BUCKETS = 16
+
+    def __init__(self, temp_dir: str):
         super().__init__()
-        self.params, self.stats = params, stats
+        self.temp_dir = temp_dir
 
     def expand(self, docs):
+        n = self.BUCKETS
+        return (docs
+                | "Spill" >> beam.ParDo(Spill(lambda d: shard_of(d["id"], n), self.temp_dir))
+                | "Group" >> beam.GroupByKey()
+                | "Sorted" >> beam.MapTuple(lambda bucket, spills: (bucket, sorted(spills))))
+
+
+# A document's keys, what the steps across documents shuffle instead of its text:
+# (node, unit id, row, content hash or None, URL key or None, first bands x rows of its signature or None)
+NODE, UNIT, ROW, CONTENT, URL, SIGNATURE = range(6)
+
+
+class _Keys(beam.DoFn):
+    """(unit id, unit) -> the keys of each of its documents; signatures in batches of BATCH."""
+
+    def __init__(self, params: DedupParams, read_unit):
+        self.params, self.read_unit = params, read_unit
+
+    def setup(self):
+        self.hasher = self.params.hasher() if self.params.near else None
+
+    def process(self, element):
+        unit_id, unit = element
+        batch, row = [], -1
+        for row, doc in enumerate(self.read_unit(unit)):
+            batch.append((row, doc))
+            if len(batch) == BATCH:
+                yield from self._keys(unit_id, batch)
+                batch = []
+        yield from self._keys(unit_id, batch)
+        print(f"[dedup] keys of {row + 1:,} documents from {unit}", file=sys.stderr, flush=True)
+
+    def _keys(self, unit_id, batch):
+        p, signatures = self.params, [None] * len(batch)
+        if self.hasher is not None and batch:
+            hashes, text_of = minhash.shingle_batch([d["text"] for _, d in batch], self.hasher.ngram)
+            sign = self.hasher.sign((hashes, text_of), len(batch))
+            bounds = np.searchsorted(text_of, np.arange(len(batch) + 1))
+            width = self.hasher.bands * self.hasher.rows
+            signatures = [sign[i, :width].tobytes() if bounds[i] < bounds[i + 1] else None  # no words: no match
+                          for i in range(len(batch))]
+        for (row, doc), signature in zip(batch, signatures):
+            yield (p.order(doc), unit_id, row, content_hash(doc["text"]) if p.exact else None,
+                   dedup_key(doc["url"]) if p.url else None, signature)
+
+
+def _place(record) -> tuple:
+    return record[NODE], record[UNIT], record[ROW]
+
+
+def _first_of(reason: str):
+    """For FlatMapTuple over (key, records): the first by node survives; the others become decisions
+    (unit, (row, reason, id of the survivor))."""
+    def first(_key, records):
+        records = sorted(records, key=_place)
+        yield "kept", records[0]
+        for r in records[1:]:
+            yield "dropped", (r[UNIT], (r[ROW], reason, records[0][NODE][2:]))
+    return first
+
+
+def _kept(outcome, value):
+    return [value] if outcome == "kept" else []
+
+
+def _dropped(outcome, value):
+    return [value] if outcome == "dropped" else []
+
+
+class _Shingles(beam.DoFn):
+    """(unit id, {"unit": [unit], "rows": [(row, node)]}) -> (node, its shingle set as bytes) for the rows asked
+    for: only candidates of a near-duplicate pair are read again, and only their shingles are shuffled."""
+
+    def __init__(self, ngram: int, read_unit):
+        self.ngram, self.read_unit = ngram, read_unit
+
+    def process(self, element):
+        _unit_id, grouped = element
+        wanted = dict(grouped["rows"])
+        if not wanted or not grouped["unit"]:
+            return
+        for row, doc in enumerate(self.read_unit(grouped["unit"][0])):
+            if row in wanted:
+                yield wanted[row], minhash.shingle_set(doc["text"], self.ngram).tobytes()
+
+
+class _Apply(beam.DoFn):
+    """(unit id, {"unit": [unit], "drops": [(row, reason, duplicate_of)]}) -> the unit's documents, those with a
+    decision turned into rejects that point at the document they duplicate (`duplicate_of`)."""
+
+    def __init__(self, read_unit):
+        self.read_unit = read_unit
+
+    def process(self, element):
+        _unit_id, grouped = element
+        drops = {}
+        for row, reason, duplicate_of in sorted(grouped["drops"]):
+            drops.setdefault(row, (reason, duplicate_of))  # a row dropped twice keeps its first reason
+        for row, doc in enumerate(self.read_unit(grouped["unit"][0])):
+            if row in drops:
+                reason, duplicate_of = drops[row]
+                doc = reject(with_meta(doc, duplicate_of=duplicate_of), reason)
+            yield doc
+
+
+class Deduplicate(beam.PTransform):
+    """(unit id, unit) pairs -> the units' documents, duplicates turned into rejects (`exact_duplicate`,
+    `url_duplicate`, `near_duplicate`, meta `duplicate_of`), and (key, count) counters for the stats file.
+
+    Each step across documents shuffles their keys (`_Keys`), never their text: exact and URL copies by grouping
+    on their hash, near copies by MinHash bands, candidate pairs confirmed on the shingles of just those
+    documents, read again from their units. The decisions, grouped by unit, are applied as each unit is read
+    once more, so a worker holds one unit's documents at most."""
+
+    def __init__(self, params: DedupParams, read_unit):
+        super().__init__()
+        self.params, self.read_unit = params, read_unit
+
+    def expand(self, units):
+        params, read_unit = self.params, self.read_unit
+        records = units | "Keys" >> beam.ParDo(_Keys(params, read_unit))
+        drops, counters = [], []
+        for name, field_, reason, enabled in (("Content", CONTENT, "exact_duplicate", params.exact),
+                                              ("Url", URL, "url_duplicate", params.url)):
+            if not enabled:
+                continue
+            keyed = records | f"By{name}" >> beam.Map(lambda r, f: (r[f], r), f=field_)
+            firsts = (keyed
+                      | f"With{name}" >> beam.Filter(lambda kv: kv[0] is not None)
+                      | f"Group{name}" >> beam.GroupByKey()
+                      | f"First{name}" >> beam.FlatMapTuple(_first_of(reason)))
+            drops.append(firsts | f"Dropped{name}" >> beam.FlatMapTuple(_dropped))
+            records = ((firsts | f"Kept{name}" >> beam.FlatMapTuple(_kept),
+                        keyed | f"Without{name}" >> beam.FlatMapTuple(lambda k, r: [r] if k is None else []))
+                       | f"Survivors{name}" >> beam.Flatten())
+        if params.near:
+            near_drops, counters = self._near(units, records)
+            drops.append(near_drops)
+        decisions = tuple(drops) | "AllDecisions" >> beam.Flatten()
+        docs = ({"unit": units, "drops": decisions}
+                | "ByUnit" >> beam.CoGroupByKey()
+                | "Apply" >> beam.ParDo(_Apply(read_unit)))
+        counters = tuple(counters) | "AllCounters" >> beam.Flatten() if counters else \
+            units.pipeline | "NoCounters" >> beam.Create([])
+        return docs, counters
+
+    def _near(self, units, records):
         params = self.params
-        # Batches of about BATCH documents by a GroupByKey on a hash of the id: vectorised signatures need
-        # batches, and BatchElements emits from finish_bundle, whose output Beam's own DaskRunner drops (this job
-        # runs on it as it is: tests/test_dedup.py).
-        count = docs | "Count" >> beam.combiners.Count.Globally()
-        signed = (docs
-                  | "ToBatch" >> beam.Map(lambda d, n: (shard_of(d["id"], -(-n // BATCH)), d),
-                                          n=beam.pvalue.AsSingleton(count))
-                  | "Batch" >> beam.GroupByKey()
-                  | "Signatures" >> beam.ParDo(_Signatures(params)))
+        hasher = params.hasher()
+        signed = records | "Signed" >> beam.Filter(lambda r: r[SIGNATURE] is not None)
         pairs = (signed
-                 | "Bands" >> beam.FlatMapTuple(lambda kind, value: [value] if kind == "band" else [])
+                 | "Bands" >> beam.FlatMap(lambda r: [(key, r[NODE]) for key in hasher.band_keys(
+                     np.frombuffer(r[SIGNATURE], dtype=np.uint32))])
                  | "GroupBands" >> beam.GroupByKey()
                  | "BucketPairs" >> beam.FlatMapTuple(_bucket_edges)
                  | "DistinctPairs" >> beam.Distinct())
         counters = [pairs | "CountCandidates" >> beam.Map(lambda _: ("candidate_pairs", 1))]
+        at = signed | "AtNode" >> beam.Map(lambda r: (r[NODE], (r[UNIT], r[ROW])))
         if params.verify:
-            shingles = signed | "Shingles" >> beam.FlatMapTuple(
-                lambda kind, value: [value] if kind == "shingles" else [])
+            wanted = ({"need": pairs | "Ends" >> beam.FlatMap(lambda e: [(e[0], 1), (e[1], 1)]), "at": at}
+                      | "JoinNeeded" >> beam.CoGroupByKey()
+                      | "NeededRows" >> beam.FlatMapTuple(
+                          lambda node, g: [(unit, (row, node)) for unit, row in sorted(g["at"])[:1]] if g["need"]
+                          else []))
+            shingles = ({"unit": units, "rows": wanted}
+                        | "RowsByUnit" >> beam.CoGroupByKey()
+                        | "Shingles" >> beam.ParDo(_Shingles(params.ngram, self.read_unit)))
             candidates = ({"pairs": pairs | "ByFirst" >> beam.Map(lambda e: (e[0], e)), "shingles": shingles}
                           | "JoinFirst" >> beam.CoGroupByKey()
                           | "CarryFirst" >> beam.FlatMapTuple(_with_shingles))
@@ -209,24 +353,33 @@ class NearDedup(beam.PTransform):
             counters.append(checked | "CountChecks" >> beam.Map(
                 lambda c: ("confirmed_pairs" if c[2] else "rejected_pairs", 1)))
         parents, unconverged = pairs | "Components" >> ConnectedComponents(params.max_rounds)
-        marked = ({"doc": docs | "ByNode" >> beam.Map(lambda d: (params.order(d), d)), "parent": parents}
-                  | "JoinParents" >> beam.CoGroupByKey()
-                  | "Mark" >> beam.FlatMapTuple(_mark))
-        if not self.stats:
-            return marked
+        drops = ({"parent": parents, "at": at}
+                 | "JoinParents" >> beam.CoGroupByKey()
+                 | "NearDecisions" >> beam.FlatMapTuple(
+                     lambda node, g: [(unit, (row, "near_duplicate", g["parent"][0][2:])) for unit, row in g["at"]]
+                     if g["parent"] else []))
         counters += [
             unconverged | "UnconvergedKey" >> beam.Map(lambda n: ("unconverged_nodes", n)),
             (parents
              | "ByRoot" >> beam.MapTuple(lambda child, root: (root, 1))
              | "ClusterSize" >> beam.CombinePerKey(sum)
              | "SizeKey" >> beam.MapTuple(lambda root, n: (f"cluster_size/{n + 1}", 1)))]
-        return marked, counters | "NearCounters" >> beam.Flatten()
+        return drops, [c | f"NearKey{i}" >> beam.MapTuple(lambda k, n: (f"near/{k}", n)) for i, c in enumerate(counters)]
 
 
-def _mark(_node, grouped):
-    for doc in grouped["doc"]:
-        parent = grouped["parent"]
-        yield reject(with_meta(doc, duplicate_of=parent[0][2:]), "near_duplicate") if parent else doc
+class NearDedup(beam.PTransform):
+    """Documents -> the same documents, near duplicates by `params` turned into rejects (`near_duplicate`): what a
+    curation job runs on its kept documents (Books: 90% containment). The documents are parked on disk under
+    `temp_dir` while their keys are compared."""
+
+    def __init__(self, params: DedupParams, temp_dir: str):
+        super().__init__()
+        self.params, self.temp_dir = dataclasses.replace(params, exact=False, url=False, near=True), temp_dir
+
+    def expand(self, docs):
+        units = docs | "Park" >> Park(self.temp_dir)
+        deduped, _counters = units | "Dedup" >> Deduplicate(self.params, parked_unit)
+        return deduped
 
 
 # ----------------------------------------------------------------------------------------------- the job
@@ -238,49 +391,17 @@ def temp_dir(out_dir: str) -> str:
 def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str, num_shards: int) -> None:
     """Read curated documents, remove exact, URL and near duplicates across all of them, write the survivors
     and the rejects per source, and `stats.json`."""
-    docs = (p
-            | "Files" >> beam.Create(paths)
-            | "SpreadFiles" >> beam.Reshuffle()
-            | "Read" >> beam.ParDo(ReadParquet(len(paths), "dedup")))
-    rejected = []
-    if params.exact:
-        exact = (docs
-                 | "ByContent" >> beam.Map(lambda d: (content_hash(d["text"]), d))
-                 | "GroupContent" >> beam.GroupByKey()
-                 | "KeepFirstContent" >> beam.FlatMapTuple(keep_first("exact_duplicate", params.order)))
-        docs, dropped = split(exact, "Exact")
-        rejected.append(dropped)
-    if params.url:
-        by_url = docs | "ByUrl" >> beam.Map(lambda d: (dedup_key(d["url"]), d))
-        urls = (by_url
-                | "WithUrl" >> beam.Filter(lambda kv: kv[0] is not None)
-                | "GroupUrl" >> beam.GroupByKey()
-                | "KeepFirstUrl" >> beam.FlatMapTuple(keep_first("url_duplicate", params.order)))
-        no_url = by_url | "WithoutUrl" >> beam.FlatMapTuple(lambda url, d: [] if url is not None else [d])
-        kept, dropped = split(urls, "Url")
-        docs = (kept, no_url) | "AllByUrl" >> beam.Flatten()
-        rejected.append(dropped)
-    counters = []
-    if params.near:
-        near, near_counters = docs | "Near" >> NearDedup(params, stats=True)
-        docs, dropped = split(near, "Near")
-        rejected.append(dropped)
-        counters.append(near_counters | "NearKey" >> beam.MapTuple(lambda k, n: (f"near/{k}", n)))
-    dropped = tuple(rejected) | "AllDropped" >> beam.Flatten() if rejected else p | "NoDrops" >> beam.Create([])
-
-    written = ((docs, dropped)
-               | "Everything" >> beam.Flatten()
-               | "Write" >> WriteShards(functools.partial(outcome_directory, out_dir), num_shards, temp_dir(out_dir)))
-    counters.append(written | "FileKeys" >> beam.Map(lambda _: ("files", 1)))
-    # One sink that depends on everything: the DaskRunner computes only the last transform and its inputs.
+    units = p | "Files" >> beam.Create(list(enumerate(paths)))
+    docs, counters = units | "Dedup" >> Deduplicate(params, parquet_unit)
+    written = docs | "Write" >> WriteShards(functools.partial(outcome_directory, out_dir), num_shards,
+                                            temp_dir(out_dir))
     stats_path = FileSystems.join(out_dir, "stats.json")
-    _ = (tuple(counters)
-         | "AllCounters" >> beam.Flatten()
+    _ = ((counters, written | "FileKeys" >> beam.Map(lambda _: ("files", 1)))
+         | "Counters" >> beam.Flatten()
          | "Sum" >> beam.CombinePerKey(sum)
          | "AllSums" >> beam.combiners.ToList()
          | "WriteStats" >> beam.Map(lambda sums, outcomes: write_stats(stats_path, params, sums, outcomes),
                                     outcomes=beam.pvalue.AsSingleton(written | "CountOutcomes" >> CountOutcomes())))
-
 
 def write_stats(path: str, params: DedupParams, sums: list, outcomes: list) -> dict:
     """Per source: read, kept and dropped by reason; files written; near: pairs, clusters, convergence."""

@@ -275,7 +275,8 @@ def spilled_rows(path: str):
             yield from batch.to_pylist()
 
 
-def _merged(spills: list[str], order=_order):
+def merged_rows(spills: list[str], order=_order):
+    """The rows of several spill files merged in the writer's row order (or `order`), as a stream."""
     return heapq.merge(*(spilled_rows(path) for path in spills), key=order)
 
 
@@ -287,7 +288,7 @@ def _fan_in(spills, order=_order) -> tuple[list[str], list[str]]:
     while len(spills) > MAX_FAN_IN:  # merge the first spills into one, until few enough are left
         head, spills = spills[:MAX_FAN_IN], spills[MAX_FAN_IN:]
         spills.append(_spill_path(FileSystems.split(head[0])[0]))
-        _write_spill(spills[-1], _merged(head, order))
+        _write_spill(spills[-1], merged_rows(head, order))
         ours.append(spills[-1])
         FileSystems.delete([path for path in head if path in ours])
     return spills, [path for path in spills if path in ours]
@@ -301,7 +302,7 @@ def _merge_shard(key, spills, num_shards: int = 1):
     tmp, counts, writer = final + ".tmp", {}, None
     with FileSystems.create(tmp) as f:
         group, size = [], 0
-        for row in _merged(spills):
+        for row in merged_rows(spills):
             count = counts.setdefault((row["source"], row.get("reason", KEPT)), [0, 0])
             count[0] += 1
             count[1] += len(row["text"])
@@ -353,7 +354,7 @@ class SpilledGroupByKey(beam.PTransform):
 def _merge_groups(_bucket, spills):
     _system_allocator()
     spills, ours = _fan_in(spills, _group_order)
-    for key, rows in itertools.groupby(_merged(spills, _group_order), key=lambda r: r[GROUP_KEY]):
+    for key, rows in itertools.groupby(merged_rows(spills, _group_order), key=lambda r: r[GROUP_KEY]):
         yield key, [_grouped(row) for row in rows]
     FileSystems.delete(ours)
 

@@ -38,6 +38,7 @@ class Source:
     # units(input_path, files) -> what the reader is called on, for sources whose unit may be a folder of files
     # (a repository, an extracted e-print): see pipelines.io.folder_units. None: every file is a unit.
     units: Optional[Callable[[str, list[str]], list[str]]] = None
-    # An optional factory params -> PTransform run on the kept documents after exact dedup; it returns the
-    # documents, some turned into rejects (Books: near duplicates by content overlap, pipelines.dedup.NearDedup).
-    finish: Optional[Callable[[Any], Any]] = None
+    # An optional factory (params, temp dir) -> PTransform run on the kept documents after exact dedup; it returns
+    # the documents, some turned into rejects (Books: near duplicates by content overlap, pipelines.dedup.NearDedup,
+    # which parks the documents in the temp dir).
+    finish: Optional[Callable[[Any, str], Any]] = None

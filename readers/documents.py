@@ -36,5 +36,12 @@ def read_documents(shard) -> list[dict]:
     return [from_row(row) for row in pq.read_table(shard, columns=DOC_SCHEMA.names).to_pylist()]
 
 
+def iter_documents(shard, batch_size: int = 1024):
+    """The documents of one shard in file order, meta parsed, a batch at a time (a worker never holds the file)."""
+    for batch in batches(shard, DOC_SCHEMA.names, batch_size):
+        for row in batch.to_pylist():
+            yield from_row(row)
+
+
 def read_texts(shard) -> list[str]:
     return pq.read_table(shard, columns=["text"]).column("text").to_pylist()
