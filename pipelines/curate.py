@@ -4,7 +4,10 @@
 Thin Beam composition: the decisions are `curation/` functions called through the source's curator.
 Every record read ends up either in `curated/<source>/` or in `rejects/<source>/<reason>/`, and the counts
 per outcome, taken from the files written, go to `stats/<source>.json` and to Beam counters (computed as data,
-so every runner reports them). A source without steps across documents streams: no document is held.
+so every runner reports them). No step holds a source's documents: the steps across documents (exact dedup,
+StackExchange's question/answer join) group them through spill files (`pipelines.io.SpilledGroupByKey`), rejects
+go through those steps instead of waiting beside them for a Flatten (which the DirectRunner holds whole), and the
+writer spills; only beside a source's `finish` step (books) do the rejects wait for a Flatten.
 """
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ from curation.blocklist import Blocklist
 from curation.filters import Filters
 from curation.pii import scrub
 from curation.schema import reject, with_meta
-from pipelines.io import ReadFiles, WriteShards, safe_reason, write_json
-from pipelines.outcomes import CountOutcomes, keep_first, source_counts, split
+from pipelines.io import ReadFiles, SpilledGroupByKey, WriteShards, safe_reason, write_json
+from pipelines.outcomes import CountOutcomes, keep_first, keyed, source_counts, split
 from pipelines.source import Source
 from readers.limits import Limits
 
@@ -96,7 +99,8 @@ def _write_stats(path: str, source: str, files: int, outcomes: list, pii=None) -
 
 
 def temp_dir(run_dir: str, source_name: str) -> str:
-    """Where the job's writer spills rows before merging them into shards; empty once the job has ended."""
+    """Where the job's steps across documents and its writer spill rows before merging them; removed once the job
+    has succeeded."""
     return FileSystems.join(run_dir, ".tmp", source_name)
 
 
@@ -117,27 +121,24 @@ def build(p: beam.Pipeline, source: Source, params, paths: list[str], run_dir: s
                | "SpreadFiles" >> beam.Reshuffle()
                | "Read" >> beam.ParDo(ReadFiles(name, source.read, len(paths), file_limits)))
     if source.assemble is not None:
-        records = records | "Assemble" >> source.assemble()
+        records = records | "Assemble" >> source.assemble(temp_dir(run_dir, name))
     if blocklist := filters.blocklist_for(name):
         records = records | "UrlBlocklist" >> beam.ParDo(UrlBlocklist(blocklist))
     prepare = source.prepare(params, paths, temp_dir(run_dir, name)) if source.prepare is not None else None
     if prepare is not None:
         records = records | "Prepare" >> prepare
     rows = records | "Curate" >> beam.ParDo(Curate(source, params, filters))
-    if source.dedup_key is not None or source.finish is not None:  # steps across the kept documents
-        kept, dropped = split(rows, "Curated")
-        dropped = [dropped]
-        if source.dedup_key is not None:
-            key = source.dedup_key
-            kept, duplicates = split(kept
-                                     | "KeyByContent" >> beam.Map(lambda d: (key(d["text"]), d))
-                                     | "GroupByContent" >> beam.GroupByKey()
-                                     | "KeepFirst" >> beam.FlatMapTuple(keep_first("duplicate")), "Deduped")
-            dropped.append(duplicates)
-        if source.finish is not None:
-            kept, finish_dropped = split(kept | "Finish" >> source.finish(params, FileSystems.join(temp_dir(run_dir, name), "finish")), "Finished")
-            dropped.append(finish_dropped)
-        rows = (kept, *dropped) | "Everything" >> beam.Flatten()
+    if source.dedup_key is not None:  # rejects go through with the documents: no collection waits for another
+        key = source.dedup_key
+        rows = (rows
+                | "KeyByContent" >> beam.Map(keyed(lambda d: key(d["text"])))
+                | "GroupByContent" >> SpilledGroupByKey(temp_dir(run_dir, name))
+                | "KeepFirst" >> beam.FlatMapTuple(keep_first("duplicate")))
+    if source.finish is not None:  # steps across the kept documents
+        kept, dropped = split(rows, "Deduped")
+        finish = source.finish(params, FileSystems.join(temp_dir(run_dir, name), "finish"))
+        kept, finish_dropped = split(kept | "Finish" >> finish, "Finished")
+        rows = (kept, dropped, finish_dropped) | "Everything" >> beam.Flatten()
 
     pii = []
     if filters.scrubs(name):  # kept documents scrubbed and addresses replaced, into the stats

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import json
 import re
 import sys
@@ -16,7 +17,7 @@ import pyarrow as pa
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, id_bits, to_row
+from curation.schema import DOC_SCHEMA, REJECT_SCHEMA, doc_id, from_row, id_bits, to_row
 from pipelines import storage
 from readers import documents
 from readers.limits import DecompressionLimit, Limits
@@ -148,15 +149,27 @@ SPILL_BYTES = 16 << 20  # text a writer holds in a bundle before spilling it, so
 SPILL_BATCH = 64        # rows per record batch of a spill file: what a merge holds of each spill it reads
 MAX_FAN_IN = 32         # spill files merged at once; more are merged in rounds, so memory stays flat
 ROW_GROUP_ROWS, ROW_GROUP_BYTES = 2_000, 16 << 20  # a Parquet row group ends at whichever comes first
+GROUP_BUCKETS = 32      # SpilledGroupByKey's buckets: its merges that may run in parallel, and the most spill
+                        # files a bundle writes (more buckets: more, smaller files and merges)
+GROUP_KEY = "group_key"  # the column of a spilled row that holds its SpilledGroupByKey key
+# A row spilled by SpilledGroupByKey: kept documents and rejects alike (`reason` null on a kept one), and its key.
+GROUP_SCHEMA = DOC_SCHEMA.append(pa.field("reason", pa.string())).append(pa.field(GROUP_KEY, pa.string(), False))
 
 
 def _order(row: dict):
     """Stored rows (`to_row`) are written in id order; ties (the same id read twice) are broken by everything
     else, so the order never depends on how the runner bundled the rows."""
-    return row["id"], row["meta"], row["text"], row["url"], row["source"], row.get("reason", "")
+    return row["id"], row["meta"], row["text"], row["url"], row["source"], row.get("reason") or ""
+
+
+def _group_order(row: dict):
+    """SpilledGroupByKey's spills: by key, then as the writer orders rows."""
+    return row[GROUP_KEY], *_order(row)
 
 
 def _schema(row: dict):
+    if GROUP_KEY in row:
+        return GROUP_SCHEMA
     return REJECT_SCHEMA if "reason" in row else DOC_SCHEMA
 
 
@@ -203,15 +216,15 @@ def _system_allocator() -> None:
 
 class Spill(beam.DoFn):
     """Parks rows in temporary files instead of memory until a later step wants them: rows -> (key_of(row),
-    spill file), each spill file holding rows of one key as stored (`to_row`: meta as JSON text), sorted (read
-    them with `spilled_rows`). A bundle holds about SPILL_BYTES of rows (counted in characters) before it writes
-    them out. Each bundle writes a file per key it saw, so a runner with tiny bundles makes many small files:
-    give it bundles of thousands of rows.
+    spill file), each spill file holding rows of one key as stored (`to_row`: meta as JSON text), sorted by
+    `order` (read them with `spilled_rows`). A bundle holds about SPILL_BYTES of rows (counted in characters)
+    before it writes them out. Each bundle writes a file per key it saw, so a runner with tiny bundles makes many
+    small files: give it bundles of thousands of rows.
     Spill files are left for the job's owner to remove once the job has succeeded
     (`pipelines.launch.remove_temp`): a retried step must find its inputs again."""
 
-    def __init__(self, key_of, temp_dir: str):
-        self.key_of, self.temp_dir = key_of, temp_dir
+    def __init__(self, key_of, temp_dir: str, order=_order):
+        self.key_of, self.temp_dir, self.order = key_of, temp_dir, order
 
     def setup(self):
         _system_allocator()
@@ -234,7 +247,7 @@ class Spill(beam.DoFn):
 
     def _spill(self):
         for path, rows in self.buffers.values():
-            _write_spill(path, sorted(rows, key=_order))
+            _write_spill(path, sorted(rows, key=self.order))
         self.buffers, self.held = {}, 0
 
 
@@ -262,22 +275,29 @@ def spilled_rows(path: str):
             yield from batch.to_pylist()
 
 
-def merged_rows(spills: list[str]):
-    """The rows of several spill files merged in the writer's row order, as a stream."""
-    return heapq.merge(*map(spilled_rows, spills), key=_order)
+def merged_rows(spills: list[str], order=_order):
+    """The rows of several spill files merged in the writer's row order (or `order`), as a stream."""
+    return heapq.merge(*(spilled_rows(path) for path in spills), key=order)
+
+
+def _fan_in(spills, order=_order) -> tuple[list[str], list[str]]:
+    """Spills merged in rounds of MAX_FAN_IN into fewer, until at most MAX_FAN_IN are left: (those left, those of
+    them this call made). The input spills stay until the job has succeeded (see Spill); the caller deletes the
+    ones this call made once it has read them."""
+    spills, ours = sorted(spills), []
+    while len(spills) > MAX_FAN_IN:  # merge the first spills into one, until few enough are left
+        head, spills = spills[:MAX_FAN_IN], spills[MAX_FAN_IN:]
+        spills.append(_spill_path(FileSystems.split(head[0])[0]))
+        _write_spill(spills[-1], merged_rows(head, order))
+        ours.append(spills[-1])
+        FileSystems.delete([path for path in head if path in ours])
+    return spills, [path for path in spills if path in ours]
 
 
 def _merge_shard(key, spills, num_shards: int = 1):
     _system_allocator()
     directory, shard = key
-    spills = sorted(spills)
-    ours = []  # the spills this call made; the input spills stay until the job has succeeded (see Spill)
-    while len(spills) > MAX_FAN_IN:  # merge the first spills into one, until few enough are left
-        head, spills = spills[:MAX_FAN_IN], spills[MAX_FAN_IN:]
-        spills.append(_spill_path(FileSystems.split(head[0])[0]))
-        _write_spill(spills[-1], merged_rows(head))
-        ours.append(spills[-1])
-        FileSystems.delete([path for path in head if path in ours])
+    spills, ours = _fan_in(spills)
     final = FileSystems.join(directory, f"part-{shard:05d}-of-{num_shards:05d}.parquet")
     tmp, counts, writer = final + ".tmp", {}, None
     with FileSystems.create(tmp) as f:
@@ -293,7 +313,7 @@ def _merge_shard(key, spills, num_shards: int = 1):
                 group, size = [], 0
         _write_group(writer, f, group).close()
     FileSystems.rename([tmp], [final])
-    FileSystems.delete([path for path in spills if path in ours])
+    FileSystems.delete(ours)
     return final, {k: tuple(v) for k, v in counts.items()}
 
 
@@ -304,3 +324,44 @@ def _write_group(writer, f, rows: list):
     if rows:
         writer.write_table(pa.Table.from_pylist(rows, schema=writer.schema))
     return writer
+
+
+class SpilledGroupByKey(beam.PTransform):
+    """(key, document) pairs -> (key, [the documents of that key]), like a GroupByKey, without any document going
+    through a shuffle (which on the DirectRunner holds them all in memory, and on Dask moves every text between
+    workers): each bundle spills its rows as stored, key in a column, sorted by key and then as the writer orders
+    rows, to temporary Arrow files in `temp_dir`, one per bucket (a hash of the key) it saw (see Spill); only
+    (bucket, spill file) names are grouped; then each bucket's spills are merged in key order as a stream (in rounds
+    past MAX_FAN_IN, as the writer's) and each run of one key is one group. A worker holds one group and a batch
+    per merged spill, whatever the size of the input. Keys are strings; a group's documents come in id order and
+    may be rejects (rows with a `reason`). `buckets` is how many merges run in parallel, and how many spill files
+    a bundle may write at most."""
+
+    def __init__(self, temp_dir: str, buckets: int = GROUP_BUCKETS):
+        super().__init__()
+        self.temp_dir, self.buckets = temp_dir, buckets
+
+    def expand(self, pairs):
+        buckets = self.buckets
+        return (pairs
+                | "Keyed" >> beam.MapTuple(lambda key, doc: {**doc, GROUP_KEY: key})
+                | "Spill" >> beam.ParDo(Spill(lambda r: id_bits(r[GROUP_KEY]) % buckets, self.temp_dir,
+                                              _group_order))
+                | "GroupSpills" >> beam.GroupByKey()
+                | "MergeGroups" >> beam.FlatMapTuple(_merge_groups))
+
+
+def _merge_groups(_bucket, spills):
+    _system_allocator()
+    spills, ours = _fan_in(spills, _group_order)
+    for key, rows in itertools.groupby(merged_rows(spills, _group_order), key=lambda r: r[GROUP_KEY]):
+        yield key, [_grouped(row) for row in rows]
+    FileSystems.delete(ours)
+
+
+def _grouped(row: dict) -> dict:
+    """A row of SpilledGroupByKey's spills back as the document it was: key column gone, meta parsed."""
+    doc = {k: v for k, v in row.items() if k != GROUP_KEY}
+    if doc["reason"] is None:
+        del doc["reason"]
+    return from_row(doc)

@@ -1,5 +1,6 @@
 """What the curate and dedup jobs share around their decisions: telling kept rows from rejects, keeping the first
-of a group of copies, and counting what `WriteShards` wrote per source and outcome for their stats files."""
+of a group of copies, letting rejects through a grouping, and counting what `WriteShards` wrote per source and
+outcome for their stats files."""
 from __future__ import annotations
 
 import apache_beam as beam
@@ -15,12 +16,32 @@ def split(rows, label: str):
             rows | f"{label}Dropped" >> beam.Filter(lambda d: "reason" in d))
 
 
+REJECT_KEY = "\x00reject/"  # the start of a reject's key (`keyed`): no key of a document (a hash, a name) starts so
+
+
+def keyed(key_of):
+    """For Map before a grouping that rejects pass through: doc -> (key_of(doc), doc), a reject -> (REJECT_KEY
+    and its id, reject), grouped with no document. On the DirectRunner a collection that waits for another one
+    (the rejects beside a grouping, waiting to be flattened with its output) is held in memory whole: going
+    through the grouping, the rejects wait in its spill files instead (pipelines.io.SpilledGroupByKey)."""
+    return lambda doc: (REJECT_KEY + doc["id"] if "reason" in doc else key_of(doc), doc)
+
+
+def rejects_first(docs) -> tuple[list, list]:
+    """(the rejects of a group, its documents)."""
+    docs = list(docs)
+    return [d for d in docs if "reason" in d], [d for d in docs if "reason" not in d]
+
+
 def keep_first(reason: str, order=lambda d: d["id"]):
     """For FlatMapTuple over (key, copies): the first copy by `order` survives, the others are rejected under
-    `reason` and point at it (`duplicate_of` in meta)."""
+    `reason` and point at it (`duplicate_of` in meta); rejects in the group (`keyed`) pass unchanged."""
     def keep(_key, docs):
+        rejects, docs = rejects_first(docs)
+        yield from rejects
         docs = sorted(docs, key=order)
-        yield docs[0]
+        if docs:
+            yield docs[0]
         for d in docs[1:]:
             yield reject(with_meta(d, duplicate_of=docs[0]["id"]), reason)
     return keep

@@ -27,9 +27,10 @@ class Source:
     # Exact dedup: documents whose text has the same key as another kept document's are dropped (None: no dedup).
     # Prose folds case and whitespace; code keeps them, since indentation and case carry meaning there.
     dedup_key: Optional[Callable[[str], str]] = content_hash
-    # An optional PTransform factory run between reading and curating, for sources whose documents are
-    # assembled from several records (StackExchange: a question joined with its answers).
-    assemble: Optional[Callable[[], Any]] = field(default=None)
+    # An optional PTransform factory (temp dir) -> PTransform run between reading and curating, for sources whose
+    # documents are assembled from several records (StackExchange: a question joined with its answers); the temp
+    # dir is for records that wait to be grouped (pipelines.io.SpilledGroupByKey).
+    assemble: Optional[Callable[[str], Any]] = field(default=None)
     # An optional factory (params, input paths, temp dir) -> PTransform or None, run after assembling and before
     # curating, for work across documents of many files (CommonCrawl: CCNet's line dedup over groups of files);
     # the temp dir is for documents that wait between passes (pipelines.io.Spill).

@@ -8,12 +8,14 @@ import apache_beam as beam
 
 from curation.lang import LanguageId
 from curation.sources import stackexchange
+from pipelines.io import SpilledGroupByKey
+from pipelines.outcomes import keyed, rejects_first
 from pipelines.source import Source
 from readers import posts_xml
 
 
-def _by_question(doc: dict):
-    return f"{doc['meta']['site']}/{doc['meta']['question_id']}", doc
+def _question_of(doc: dict) -> str:
+    return f"{doc['meta']['site']}/{doc['meta']['question_id']}"
 
 
 def _site_of(doc: dict) -> str:
@@ -21,25 +23,37 @@ def _site_of(doc: dict) -> str:
 
 
 class Assemble(beam.PTransform):
-    """Each question joined with its answers (GroupByKey on site and question id) and given its site's rank by
-    number of posts (counted per site, ranked in one small step, passed as a side input); rejects pass through."""
+    """Each question joined with its answers (grouped on site and question id, the posts spilled to `temp_dir`
+    rather than held: pipelines.io.SpilledGroupByKey) and given its site's rank by number of posts (counted per
+    site, ranked in one small step, passed as a side input); rejects pass through the grouping unchanged."""
+
+    def __init__(self, temp_dir: str):
+        super().__init__()
+        self.temp_dir = temp_dir
 
     def expand(self, records):
-        rejected = records | "Rejected" >> beam.Filter(lambda d: "reason" in d)
-        posts = records | "Posts" >> beam.Filter(lambda d: "reason" not in d)
-        ranks = (posts
+        ranks = (records
+                 | "Posts" >> beam.Filter(lambda d: "reason" not in d)
                  | "Site" >> beam.Map(_site_of)
                  | "PostsPerSite" >> beam.combiners.Count.PerElement()
                  | "AllSites" >> beam.combiners.ToList()
                  | "Rank" >> beam.Map(stackexchange.site_ranks))
-        threads = (posts
-                   | "KeyByQuestion" >> beam.Map(_by_question)
-                   | "GroupByQuestion" >> beam.GroupByKey()
-                   | "Threads" >> beam.FlatMapTuple(lambda _, ps: stackexchange.assemble(list(ps))))
-        ranked = threads | "SiteRank" >> beam.Map(
-            lambda d, ranks: d if "reason" in d else stackexchange.with_site_rank(d, ranks),
-            ranks=beam.pvalue.AsSingleton(ranks))
-        return (rejected, ranked) | "Together" >> beam.Flatten()
+        return (records
+                | "KeyByQuestion" >> beam.Map(keyed(_question_of))
+                | "GroupByQuestion" >> SpilledGroupByKey(self.temp_dir)
+                | "Threads" >> beam.FlatMapTuple(_threads)
+                | "SiteRank" >> beam.Map(_with_site_rank, ranks=beam.pvalue.AsSingleton(ranks)))
+
+
+def _with_site_rank(doc: dict, ranks: dict) -> dict:
+    return doc if "reason" in doc else stackexchange.with_site_rank(doc, ranks)
+
+
+def _threads(_key, posts):
+    rejects, posts = rejects_first(posts)
+    yield from rejects
+    if posts:
+        yield from stackexchange.assemble(posts)
 
 
 def make_curator(params: stackexchange.StackExchangeParams):

@@ -56,8 +56,8 @@ def remove(path: str) -> None:
 
 
 def remove_tree(path: str) -> None:
-    """A folder and everything under it, if it is there. (Beam deletes a local folder's files but not its
-    sub-folders, and fails on a folder that holds only sub-folders: local folders are removed here.)"""
+    """A folder and everything under it, if it is there, an empty one too. (Beam deletes a local folder's files
+    but not its sub-folders, and fails on a folder without files: local folders are removed here.)"""
     if not is_remote(path):
         shutil.rmtree(path, ignore_errors=True)
     elif is_dir(path):

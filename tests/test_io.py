@@ -38,6 +38,18 @@ def test_reasons_are_safe_folder_names_and_shards_are_stable():
     assert [shard_of(i, 1000) for i in ("doc-1", "https://x/y", "ffffffff0000", "")] == [156, 423, 180, 485]
 
 
+def test_remove_tree_removes_a_folder_empty_or_full_and_ignores_a_missing_one(tmp_path):
+    from pipelines.storage import remove_tree
+
+    (tmp_path / "empty").mkdir()  # what a job killed before it wrote a file leaves behind
+    (tmp_path / "full" / "sub").mkdir(parents=True)
+    (tmp_path / "full" / "sub" / "a.parquet").write_text("x")
+    (tmp_path / "kept.txt").write_text("x")
+    for name in ("empty", "full", "missing"):
+        remove_tree(str(tmp_path / name))
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.txt"]
+
+
 def test_an_empty_file_is_accounted_for(tmp_path):
     from orchestration.curate import run_curation
 

@@ -1,5 +1,5 @@
-from curation.schema import make_doc
-from pipelines.outcomes import keep_first, source_counts
+from curation.schema import make_doc, reject
+from pipelines.outcomes import REJECT_KEY, keep_first, keyed, source_counts
 
 
 def test_keep_first_keeps_the_first_by_order_and_points_the_others_at_it():
@@ -11,6 +11,14 @@ def test_keep_first_keeps_the_first_by_order_and_points_the_others_at_it():
     last = list(keep_first("url_duplicate", order=lambda d: -ord(d["text"][0]))(None, [make_doc("c4", "x", "b"),
                                                                                          make_doc("c4", "y", "a")]))
     assert [d["text"] for d in last] == ["b", "a"] and last[1]["reason"] == "url_duplicate"
+
+
+def test_rejects_are_keyed_apart_and_pass_keep_first_unchanged():
+    doc, dropped = make_doc("c4", "a", "same text"), reject(make_doc("c4", "b", "same text"), "lang")
+    key = keyed(lambda d: d["text"])
+    assert key(doc) == ("same text", doc) and key(dropped) == (REJECT_KEY + dropped["id"], dropped)
+    assert list(keep_first("duplicate")(None, [dropped, dropped])) == [dropped, dropped]
+    assert list(keep_first("duplicate")(None, [doc, dropped])) == [dropped, doc]
 
 
 def test_source_counts_sums_documents_per_outcome_of_one_source():
