@@ -49,6 +49,17 @@ def web_pages(rng: Random, mb: float):
         yield text
 
 
+def write_pages(run: Path, mb: float) -> list[str]:
+    """`web_pages` of about `mb` MB as the run's final CommonCrawl documents, PART_DOCS to a Parquet file."""
+    texts = list(web_pages(Random(0), mb))
+    folder = layout.documents(run) / "commoncrawl"
+    folder.mkdir(parents=True)
+    for k in range(0, len(texts), PART_DOCS):
+        rows = [to_row(make_doc("commoncrawl", str(i), t)) for i, t in enumerate(texts[k:k + PART_DOCS], k)]
+        pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / f"part-{k // PART_DOCS:05d}.parquet")
+    return texts
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=20)
@@ -57,12 +68,7 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp)
-        texts = list(web_pages(Random(0), args.mb))
-        folder = layout.documents(run) / "commoncrawl"
-        folder.mkdir(parents=True)
-        for k in range(0, len(texts), PART_DOCS):
-            rows = [to_row(make_doc("commoncrawl", str(i), t)) for i, t in enumerate(texts[k:k + PART_DOCS], k)]
-            pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / f"part-{k // PART_DOCS:05d}.parquet")
+        texts = write_pages(run, args.mb)
         mb = sum(len(t.encode()) for t in texts) / 1e6
         print(f"{len(texts):,} documents, {mb:.1f} MB; training a {args.vocab_size}-piece tokenizer ...", flush=True)
         train(run, {"commoncrawl": 1.0}, args.vocab_size, sample_chars=int(min(mb, 10) * 1e6), seed=0)

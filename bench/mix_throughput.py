@@ -17,31 +17,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from random import Random
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import yaml
 from click.testing import CliRunner
 
-from curation.schema import DOC_SCHEMA, make_doc, to_row
-from llama_data import layout
+from encode_throughput import write_pages
 from orchestration.tokens_cli import encode_curated, mix
 from results_file import record_stage
-from samples.prose import Prose
 from tokens.tokenizer import train
-
-PART_DOCS = 2000
-
-
-def web_pages(rng: Random, mb: float):
-    """Documents of about `mb` MB: a title and paragraphs."""
-    size = 0
-    while size < mb * 1e6:
-        prose = Prose(rng)
-        text = "\n".join([prose.title(), *(prose.paragraph() for _ in range(rng.randint(2, 9)))])
-        size += len(text.encode())
-        yield text
 
 
 def main():
@@ -55,12 +38,7 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp)
-        texts = list(web_pages(Random(0), args.mb))
-        folder = layout.documents(run) / "commoncrawl"
-        folder.mkdir(parents=True)
-        for k in range(0, len(texts), PART_DOCS):
-            rows = [to_row(make_doc("commoncrawl", str(i), t)) for i, t in enumerate(texts[k:k + PART_DOCS], k)]
-            pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), folder / f"part-{k // PART_DOCS:05d}.parquet")
+        texts = write_pages(run, args.mb)
         train(run, {"commoncrawl": 1.0}, 2000, sample_chars=int(min(args.mb, 5) * 1e6), seed=0)
         encoded = encode_curated(run)
         available = sum(p["tokens"] + 2 * p["documents"] for p in encoded["parts"])
