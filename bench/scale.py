@@ -6,7 +6,8 @@ growing sizes: wall time, documents/s per core, peak RSS per worker, and whether
 
 dedup: bench/dedup_growth.py's corpus (synthetic 200-word documents, 13% planted copies, 10,000 to a Parquet
 file), `llama-data dedup` with the default config. curate: the generated CommonCrawl WARCs (samples/), the
-CommonCrawl curation job with the default config.
+CommonCrawl curation job with the default config less the perplexity LM and the quality classifier (trained
+models: `make crawl-shards` makes them).
 Each size and runner runs in a fresh process. The DirectRunner is one process (one core); its peak RSS is that
 process's. The Dask cluster is a scheduler in the job's process and WORKERS worker processes of one thread each,
 with a memory limit per worker (`--memory-limit`); a worker's peak RSS is its own process's, read by the worker
@@ -26,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -40,9 +43,14 @@ def make_input(job: str, folder: Path, n: int) -> Path:
         return folder / "run"
     from random import Random
 
+    from orchestration.curate import DEFAULT_CONFIG
     from samples.make import WRITERS
 
+    (folder / "warcs").mkdir(parents=True)
     WRITERS["commoncrawl"](folder / "warcs", n, Random("0/commoncrawl"), lambda *_: None)
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config["commoncrawl"] |= {"perplexity_models": None, "classifier_model": None}  # models need `make crawl-shards`
+    (folder / "curation.yaml").write_text(yaml.safe_dump(config))
     return folder / "warcs"
 
 
@@ -55,7 +63,7 @@ def run_job(job: str, input_path: str, out: str, beam_args: tuple[str, ...]) -> 
                 "kept": sum(s["kept"] for s in stats["sources"].values())}
     from orchestration.curate import run_curation
 
-    stats = run_curation("commoncrawl", input_path, out, beam_args=beam_args)
+    stats = run_curation("commoncrawl", input_path, out, Path(input_path).parent / "curation.yaml", beam_args=beam_args)
     return {"read": stats["read"], "kept": stats["kept"]}
 
 
