@@ -179,8 +179,7 @@ class Park(beam.PTransform):
         n = self.BUCKETS
         return (docs
                 | "Spill" >> beam.ParDo(Spill(lambda d: shard_of(d["id"], n), self.temp_dir))
-                | "Group" >> beam.GroupByKey()
-                | "Sorted" >> beam.MapTuple(lambda bucket, spills: (bucket, sorted(spills))))
+                | "Group" >> beam.GroupByKey())
 
 
 # A document's keys, what the steps across documents shuffle instead of its text:
@@ -257,9 +256,12 @@ class _Shingles(beam.DoFn):
         wanted = dict(grouped["rows"])
         if not wanted or not grouped["unit"]:
             return
+        last = max(wanted)
         for row, doc in enumerate(self.read_unit(grouped["unit"][0])):
             if row in wanted:
                 yield wanted[row], minhash.shingle_set(doc["text"], self.ngram).tobytes()
+            if row == last:
+                break  # the rest of the unit holds no candidate
 
 
 class _Apply(beam.DoFn):
