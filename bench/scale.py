@@ -94,7 +94,7 @@ def child(job: str, runner: str, input_path: str, out: str, memory_limit: str) -
 def digest(folder: Path) -> str:
     """One hash of every output file's relative path and bytes (stats files too)."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "/." not in str(p.relative_to(folder))):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "/." not in f"/{p.relative_to(folder)}"):
         h.update(str(path.relative_to(folder)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
