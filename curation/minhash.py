@@ -48,10 +48,15 @@ class MinHasher:
         """Signatures of `count` texts from their `shingle_batch`."""
         return minhash(shingles, count, _multipliers(self.num_perm, self.seed))
 
-    def band_keys(self, signature: np.ndarray) -> list[bytes]:
-        """One key per band: the band index and the band's rows, so equal keys mean an equal band."""
-        rows = signature[: self.bands * self.rows].reshape(self.bands, self.rows)
-        return [b.to_bytes(2, "big") + rows[b].tobytes() for b in range(self.bands)]
+    def band_hashes(self, signatures: np.ndarray) -> np.ndarray:
+        """(n, bands) uint64: a 64-bit hash of each band's index and rows, so equal hashes mean an equal band
+        (two unequal bands collide with probability 2^-64: a candidate pair that verification rejects)."""
+        n = len(signatures)
+        rows = signatures[:, : self.bands * self.rows].reshape(n, self.bands, self.rows).astype(U64)
+        h = np.tile((np.arange(self.bands, dtype=U64) + U64(1)) * _GOLDEN, (n, 1))
+        for r in range(self.rows):
+            h = _fmix64(h ^ (rows[:, :, r] + U64(r)) * _LAST)
+        return h
 
 
 @lru_cache(maxsize=8)

@@ -1,21 +1,23 @@
-"""Deduplication as Beam stages, so that it runs wherever Beam runs and no stage gathers all pairs in one worker:
+"""Deduplication as Beam stages, so that it runs wherever Beam runs and no stage gathers all keys in one worker:
 
-  exact:  normalised-content hash -> GroupByKey -> keep the first copy        (reason `exact_duplicate`)
-  url:    normalised http(s) URL  -> GroupByKey -> keep the first copy        (reason `url_duplicate`)
-  near:   MinHash band keys -> GroupByKey -> candidate pairs -> (exact overlap check) -> connected components
+  exact:  normalised-content hash -> bucket -> keep the first copy           (reason `exact_duplicate`)
+  url:    normalised http(s) URL  -> bucket -> keep the first copy           (reason `url_duplicate`)
+  near:   MinHash band hashes -> bucket -> candidate pairs -> (exact overlap check) -> connected components
           by alternating large-star / small-star rounds, each a GroupByKey    (reason `near_duplicate`)
 
-"First" is the smallest id, after an optional source priority. Every removed document keeps its row and gains
-`duplicate_of` in meta: the id of the document it duplicates (for near duplicates, its component's survivor).
-Only keys go through these GroupByKeys (ids, hashes, band keys, a document's place in its file), never texts:
-the documents are read from their files once for their keys, candidates once more for their shingles, and every
-file once more to apply the decisions (`Deduplicate`), so memory does not grow with the input.
+Each step sees only the documents no earlier step dropped. "First" is the smallest id, after an optional source
+priority. Every removed document keeps its row and gains `duplicate_of` in meta: the id of the document it
+duplicates (for near duplicates, its component's survivor). The documents are read from their files once for
+their keys, candidates once more for their shingles, and every file once more to apply the decisions
+(`Deduplicate`); the keys wait in bucket files and are decided on as arrays, a bucket at a time, so neither
+texts nor per-document records go through the runner's shuffle, and memory does not grow with the input.
 `NearDedup` alone is what a source's curation job uses (Books: 90% containment).
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import operator
 import sys
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
-from curation import minhash
+from curation import duplicates, minhash
 from curation.schema import from_row, reject, with_meta
 from curation.text import content_hash
 from curation.urls import dedup_key
@@ -35,6 +37,7 @@ from pipelines.outcomes import CountOutcomes, source_counts
 from readers import documents
 
 BATCH = 256  # documents per signature batch
+MIN_BUCKETS, MAX_BUCKETS = 4, 1024  # key buckets of the dedup job: one per input file within these bounds
 
 
 @dataclass
@@ -81,12 +84,6 @@ class DedupParams:
         p = self.source_priority
         rank = p.index(doc["source"]) if doc["source"] in p else len(p)
         return f"{rank:02d}{doc['id']}"
-
-
-def _bucket_edges(_key, nodes):
-    """Every node of a bucket is linked to the bucket's smallest: a star keeps the pairs linear in its size."""
-    nodes = sorted(set(nodes))
-    return [(nodes[0], n) for n in nodes[1:]]
 
 
 def _with_shingles(_a, grouped):
@@ -182,78 +179,151 @@ class Park(beam.PTransform):
                 | "Group" >> beam.GroupByKey())
 
 
-# A document's keys, what the steps across documents shuffle instead of its text:
-# (node, unit id, row, content hash or None, URL key or None, first bands x rows of its signature or None)
-NODE, UNIT, ROW, CONTENT, URL, SIGNATURE = range(6)
+# A document's keys, what the steps across documents shuffle instead of its text, one array per unit
+# (`_Keys`): its order (source rank and id: the smallest survives), its position (unit << 32 | row: where it is
+# read again), its content and URL hashes and its MinHash band hashes. Each step routes the keys of the documents
+# no earlier step dropped into bucket files (`_Route`), and one task per bucket decides on arrays
+# (curation/duplicates.py): only file names go through the runner's shuffle, so no worker holds more than a
+# bucket's keys, and no Python code runs per key.
+ROW_BITS = 32
+
+
+def _row(pos) -> int:
+    return int(pos) & ((1 << ROW_BITS) - 1)
+
+
+def _unit(pos) -> int:
+    return int(pos) >> ROW_BITS
+
+
+def _save(path: str, array: np.ndarray) -> None:
+    """Written to a temporary name, then renamed: a task computed again never leaves half a file to a reader."""
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    with FileSystems.create(path + ".tmp") as f:
+        f.write(buffer.getvalue())
+    FileSystems.rename([path + ".tmp"], [path])
+
+
+def _load(paths: list[str]) -> np.ndarray:
+    arrays = []
+    for path in sorted(paths):
+        with FileSystems.open(path) as f:
+            arrays.append(np.load(io.BytesIO(f.read()), allow_pickle=False))
+    return np.concatenate(arrays)
 
 
 class _Keys(beam.DoFn):
-    """(unit id, unit) -> the keys of each of its documents; signatures in batches of BATCH."""
+    """(unit id, unit) -> (unit id, the file of its documents' keys); signatures in batches of BATCH."""
 
-    def __init__(self, params: DedupParams, read_unit):
-        self.params, self.read_unit = params, read_unit
+    def __init__(self, params: DedupParams, read_unit, key_dir: str):
+        self.params, self.read_unit, self.key_dir = params, read_unit, key_dir
 
     def setup(self):
         self.hasher = self.params.hasher() if self.params.near else None
 
     def process(self, element):
         unit_id, unit = element
-        batch, row = [], -1
-        for row, doc in enumerate(self.read_unit(unit)):
-            batch.append((row, doc))
-            if len(batch) == BATCH:
-                yield from self._keys(unit_id, batch)
-                batch = []
-        yield from self._keys(unit_id, batch)
-        print(f"[dedup] keys of {row + 1:,} documents from {unit}", file=sys.stderr, flush=True)
+        p, orders, contents, urls, texts, bands, signed = self.params, [], [], [], [], [], []
+        for doc in self.read_unit(unit):
+            orders.append(p.order(doc).encode())
+            contents.append(content_hash(doc["text"]) if p.exact else None)
+            urls.append(dedup_key(doc["url"]) if p.url else None)
+            texts.append(doc["text"])
+            if len(texts) == BATCH:
+                self._sign(texts, bands, signed)
+        self._sign(texts, bands, signed)
+        n, width = len(orders), self.hasher.bands if self.hasher else 0
+        keys = np.zeros(n, dtype=[("order", f"S{max(map(len, orders), default=1)}"), ("pos", "<i8"),
+                                  ("content", "<u8", (2,)), ("url", "<u8", (2,)), ("has_url", "?"),
+                                  ("signed", "?"), ("bands", "<u8", (width,))])
+        keys["order"], keys["pos"] = orders, (unit_id << ROW_BITS) + np.arange(n)
+        if p.exact and n:
+            keys["content"] = duplicates.hex_digests(contents)
+        has_url = np.array([u is not None for u in urls], dtype=bool)
+        if has_url.any():
+            keys["has_url"], keys["url"][has_url] = has_url, duplicates.digests([u for u in urls if u is not None])
+        if bands:
+            keys["bands"], keys["signed"] = np.concatenate(bands), np.concatenate(signed)
+        path = FileSystems.join(self.key_dir, "units", f"{unit_id}.npy")
+        _save(path, keys)
+        print(f"[dedup] keys of {n:,} documents from {unit}", file=sys.stderr, flush=True)
+        yield unit_id, path
 
-    def _keys(self, unit_id, batch):
-        p, signatures = self.params, [None] * len(batch)
-        if self.hasher is not None and batch:
-            hashes, text_of = minhash.shingle_batch([d["text"] for _, d in batch], self.hasher.ngram)
-            sign = self.hasher.sign((hashes, text_of), len(batch))
-            bounds = np.searchsorted(text_of, np.arange(len(batch) + 1))
-            width = self.hasher.bands * self.hasher.rows
-            signatures = [sign[i, :width].tobytes() if bounds[i] < bounds[i + 1] else None  # no words: no match
-                          for i in range(len(batch))]
-        for (row, doc), signature in zip(batch, signatures):
-            yield (p.order(doc), unit_id, row, content_hash(doc["text"]) if p.exact else None,
-                   dedup_key(doc["url"]) if p.url else None, signature)
+    def _sign(self, texts: list[str], bands: list, signed: list) -> None:
+        if self.hasher is not None and texts:
+            shingles = minhash.shingle_batch(texts, self.hasher.ngram)
+            bands.append(self.hasher.band_hashes(self.hasher.sign(shingles, len(texts))))
+            signed.append(np.bincount(shingles[1], minlength=len(texts)) > 0)  # no words: no match
+        texts.clear()
 
 
-def _place(record) -> tuple:
-    return record[NODE], record[UNIT], record[ROW]
+class _Route(beam.DoFn):
+    """(unit id, {"keys": [its keys file], "drops": [decisions so far]}) -> (bucket, file) for each bucket its
+    entries for `step` ("content", "url" or "bands") fall in; documents an earlier step dropped have none."""
+
+    def __init__(self, step: str, buckets: int, key_dir: str):
+        self.step, self.buckets, self.key_dir = step, buckets, key_dir
+
+    def process(self, element):
+        unit_id, grouped = element
+        keys = _load(grouped["keys"])
+        dropped = [row for drops in grouped["drops"] for row, _reason, _of in drops]
+        keys = keys[~np.isin(keys["pos"] & ((1 << ROW_BITS) - 1), dropped)]
+        if self.step == "content":
+            items = duplicates.entries(keys["content"], keys["order"], keys["pos"])
+        elif self.step == "url":
+            keys = keys[keys["has_url"]]
+            items = duplicates.entries(keys["url"], keys["order"], keys["pos"])
+        else:
+            keys = keys[keys["signed"]]
+            per_doc = keys["bands"].shape[1]
+            band = keys["bands"].reshape(-1)
+            items = duplicates.entries(np.stack((band, np.zeros_like(band)), axis=1),
+                                       np.repeat(keys["order"], per_doc), np.repeat(keys["pos"], per_doc))
+        bucket = items["k0"] % np.uint64(self.buckets)
+        items, bucket = items[np.argsort(bucket, kind="stable")], np.sort(bucket)
+        for b, part in zip(*_split_sorted(bucket, items)):
+            path = FileSystems.join(self.key_dir, self.step, f"{b}-{unit_id}.npy")
+            _save(path, part)
+            yield b, path
+
+
+def _split_sorted(bucket: np.ndarray, items: np.ndarray) -> tuple[list[int], list[np.ndarray]]:
+    values, starts = np.unique(bucket, return_index=True)
+    return [int(v) for v in values], np.split(items, starts[1:])
 
 
 def _first_of(reason: str):
-    """For FlatMapTuple over (key, records): the first by node survives; the others become decisions
-    (unit, (row, reason, id of the survivor))."""
-    def first(_key, records):
-        records = sorted(records, key=_place)
-        yield "kept", records[0]
-        for r in records[1:]:
-            yield "dropped", (r[UNIT], (r[ROW], reason, records[0][NODE][2:]))
+    """For FlatMapTuple over (bucket, files): every copy but the first of each key becomes a decision, grouped by
+    unit: (unit, [(row, reason, id of the first)])."""
+    def first(_bucket, paths):
+        copies, originals = duplicates.later_copies(_load(paths))
+        units = copies["pos"] >> ROW_BITS
+        for u in np.unique(units):
+            at = np.flatnonzero(units == u)
+            yield int(u), [(_row(copies["pos"][i]), reason, originals["order"][i].decode()[2:]) for i in at]
     return first
 
 
-def _kept(outcome, value):
-    return [value] if outcome == "kept" else []
-
-
-def _dropped(outcome, value):
-    return [value] if outcome == "dropped" else []
+def _band_pairs(_bucket, paths):
+    """(bucket, files of band entries) -> candidate pairs (center node, other node), a node being (order,
+    position): documents sharing a band are linked to the band's first."""
+    centers, others = duplicates.star_edges(_load(paths))
+    for c, o in zip(centers.tolist(), others.tolist()):
+        yield (c[2].decode(), c[3]), (o[2].decode(), o[3])
 
 
 class _Shingles(beam.DoFn):
-    """(unit id, {"unit": [unit], "rows": [(row, node)]}) -> (node, its shingle set as bytes) for the rows asked
-    for: only candidates of a near-duplicate pair are read again, and only their shingles are shuffled."""
+    """(unit id, {"unit": [unit], "nodes": [node]}) -> (node, its shingle set as bytes) for the nodes asked for:
+    only candidates of a near-duplicate pair are read again, and only their shingles are shuffled."""
 
     def __init__(self, ngram: int, read_unit):
         self.ngram, self.read_unit = ngram, read_unit
 
     def process(self, element):
         _unit_id, grouped = element
-        wanted = dict(grouped["rows"])
+        wanted = {_row(node[1]): node for node in grouped["nodes"]}
         if not wanted or not grouped["unit"]:
             return
         last = max(wanted)
@@ -265,17 +335,16 @@ class _Shingles(beam.DoFn):
 
 
 class _Apply(beam.DoFn):
-    """(unit id, {"unit": [unit], "drops": [(row, reason, duplicate_of)]}) -> the unit's documents, those with a
-    decision turned into rejects that point at the document they duplicate (`duplicate_of`)."""
+    """(unit id, {"unit": [unit], "drops": [[(row, reason, duplicate_of)]]}) -> the unit's documents, those with a
+    decision turned into rejects that point at the document they duplicate (`duplicate_of`). A document has one
+    decision at most: a step sees only the documents no earlier step dropped."""
 
     def __init__(self, read_unit):
         self.read_unit = read_unit
 
     def process(self, element):
         _unit_id, grouped = element
-        drops = {}
-        for row, reason, duplicate_of in sorted(grouped["drops"]):
-            drops.setdefault(row, (reason, duplicate_of))  # a row dropped twice keeps its first reason
+        drops = {row: (reason, of) for decisions in grouped["drops"] for row, reason, of in decisions}
         for row, doc in enumerate(self.read_unit(grouped["unit"][0])):
             if row in drops:
                 reason, duplicate_of = drops[row]
@@ -287,63 +356,59 @@ class Deduplicate(beam.PTransform):
     """(unit id, unit) pairs -> the units' documents, duplicates turned into rejects (`exact_duplicate`,
     `url_duplicate`, `near_duplicate`, meta `duplicate_of`), and (key, count) counters for the stats file.
 
-    Each step across documents shuffles their keys (`_Keys`), never their text: exact and URL copies by grouping
-    on their hash, near copies by MinHash bands, candidate pairs confirmed on the shingles of just those
-    documents, read again from their units. The decisions, grouped by unit, are applied as each unit is read
-    once more, so a worker holds one unit's documents at most."""
+    The steps run in turn, each over the documents no earlier one dropped, on the documents' keys (`_Keys`) in
+    `buckets` buckets under `temp_dir`, never on their text: exact and URL copies by their hashes, near copies by
+    MinHash bands, candidate pairs confirmed on the shingles of just those documents, read again from their
+    units. The decisions, grouped by unit, are applied as each unit is read once more, so a worker holds one
+    unit's documents and one bucket's keys at most: more buckets for more documents keep that flat."""
 
-    def __init__(self, params: DedupParams, read_unit):
+    def __init__(self, params: DedupParams, read_unit, temp_dir: str, buckets: int):
         super().__init__()
-        self.params, self.read_unit = params, read_unit
+        self.params, self.read_unit, self.buckets = params, read_unit, buckets
+        self.key_dir = FileSystems.join(temp_dir, "keys")
 
     def expand(self, units):
-        params, read_unit = self.params, self.read_unit
-        records = units | "Keys" >> beam.ParDo(_Keys(params, read_unit))
+        params = self.params
+        keys = units | "Keys" >> beam.ParDo(_Keys(params, self.read_unit, self.key_dir))
         drops, counters = [], []
-        for name, field_, reason, enabled in (("Content", CONTENT, "exact_duplicate", params.exact),
-                                              ("Url", URL, "url_duplicate", params.url)):
-            if not enabled:
-                continue
-            keyed = records | f"By{name}" >> beam.Map(lambda r, f: (r[f], r), f=field_)
-            firsts = (keyed
-                      | f"With{name}" >> beam.Filter(lambda kv: kv[0] is not None)
-                      | f"Group{name}" >> beam.GroupByKey()
-                      | f"First{name}" >> beam.FlatMapTuple(_first_of(reason)))
-            drops.append(firsts | f"Dropped{name}" >> beam.FlatMapTuple(_dropped))
-            records = ((firsts | f"Kept{name}" >> beam.FlatMapTuple(_kept),
-                        keyed | f"Without{name}" >> beam.FlatMapTuple(lambda k, r: [r] if k is None else []))
-                       | f"Survivors{name}" >> beam.Flatten())
+        for name, step, reason, enabled in (("Content", "content", "exact_duplicate", params.exact),
+                                            ("Url", "url", "url_duplicate", params.url)):
+            if enabled:
+                drops.append(self._routed(name, step, keys, drops)
+                             | f"First{name}" >> beam.FlatMapTuple(_first_of(reason)))
         if params.near:
-            near_drops, counters = self._near(units, records)
+            near_drops, counters = self._near(units, self._routed("Bands", "bands", keys, drops))
             drops.append(near_drops)
         decisions = tuple(drops) | "AllDecisions" >> beam.Flatten()
         docs = ({"unit": units, "drops": decisions}
                 | "ByUnit" >> beam.CoGroupByKey()
-                | "Apply" >> beam.ParDo(_Apply(read_unit)))
+                | "Apply" >> beam.ParDo(_Apply(self.read_unit)))
         counters = tuple(counters) | "AllCounters" >> beam.Flatten() if counters else \
             units.pipeline | "NoCounters" >> beam.Create([])
         return docs, counters
 
-    def _near(self, units, records):
+    def _routed(self, name: str, step: str, keys, drops: list):
+        """The step's entries of the documents not dropped so far, grouped into (bucket, [files])."""
+        earlier = tuple(drops) | f"DropsBefore{name}" >> beam.Flatten() if drops else \
+            keys.pipeline | f"NoDropsBefore{name}" >> beam.Create([])
+        return ({"keys": keys, "drops": earlier}
+                | f"Unit{name}" >> beam.CoGroupByKey()
+                | f"Route{name}" >> beam.ParDo(_Route(step, self.buckets, self.key_dir))
+                | f"Group{name}" >> beam.GroupByKey())
+
+    def _near(self, units, bands):
         params = self.params
-        hasher = params.hasher()
-        signed = records | "Signed" >> beam.Filter(lambda r: r[SIGNATURE] is not None)
-        pairs = (signed
-                 | "Bands" >> beam.FlatMap(lambda r: [(key, r[NODE]) for key in hasher.band_keys(
-                     np.frombuffer(r[SIGNATURE], dtype=np.uint32))])
-                 | "GroupBands" >> beam.GroupByKey()
-                 | "BucketPairs" >> beam.FlatMapTuple(_bucket_edges)
+        pairs = (bands
+                 | "BandPairs" >> beam.FlatMapTuple(_band_pairs)
                  | "DistinctPairs" >> beam.Distinct())
         counters = [pairs | "CountCandidates" >> beam.Map(lambda _: ("candidate_pairs", 1))]
-        at = signed | "AtNode" >> beam.Map(lambda r: (r[NODE], (r[UNIT], r[ROW])))
         if params.verify:
-            wanted = ({"need": pairs | "Ends" >> beam.FlatMap(lambda e: [(e[0], 1), (e[1], 1)]), "at": at}
-                      | "JoinNeeded" >> beam.CoGroupByKey()
-                      | "NeededRows" >> beam.FlatMapTuple(
-                          lambda node, g: [(unit, (row, node)) for unit, row in sorted(g["at"])[:1]] if g["need"]
-                          else []))
-            shingles = ({"unit": units, "rows": wanted}
-                        | "RowsByUnit" >> beam.CoGroupByKey()
+            nodes = (pairs
+                     | "Ends" >> beam.FlatMap(lambda e: e)
+                     | "DistinctEnds" >> beam.Distinct()
+                     | "ByUnitOfNode" >> beam.Map(lambda node: (_unit(node[1]), node)))
+            shingles = ({"unit": units, "nodes": nodes}
+                        | "NodesByUnit" >> beam.CoGroupByKey()
                         | "Shingles" >> beam.ParDo(_Shingles(params.ngram, self.read_unit)))
             candidates = ({"pairs": pairs | "ByFirst" >> beam.Map(lambda e: (e[0], e)), "shingles": shingles}
                           | "JoinFirst" >> beam.CoGroupByKey()
@@ -355,11 +420,8 @@ class Deduplicate(beam.PTransform):
             counters.append(checked | "CountChecks" >> beam.Map(
                 lambda c: ("confirmed_pairs" if c[2] else "rejected_pairs", 1)))
         parents, unconverged = pairs | "Components" >> ConnectedComponents(params.max_rounds)
-        drops = ({"parent": parents, "at": at}
-                 | "JoinParents" >> beam.CoGroupByKey()
-                 | "NearDecisions" >> beam.FlatMapTuple(
-                     lambda node, g: [(unit, (row, "near_duplicate", g["parent"][0][2:])) for unit, row in g["at"]]
-                     if g["parent"] else []))
+        drops = parents | "NearDecisions" >> beam.MapTuple(
+            lambda node, root: (_unit(node[1]), [(_row(node[1]), "near_duplicate", root[0][2:])]))
         counters += [
             unconverged | "UnconvergedKey" >> beam.Map(lambda n: ("unconverged_nodes", n)),
             (parents
@@ -380,7 +442,7 @@ class NearDedup(beam.PTransform):
 
     def expand(self, docs):
         units = docs | "Park" >> Park(self.temp_dir)
-        deduped, _counters = units | "Dedup" >> Deduplicate(self.params, parked_unit)
+        deduped, _counters = units | "Dedup" >> Deduplicate(self.params, parked_unit, self.temp_dir, Park.BUCKETS)
         return deduped
 
 
@@ -394,7 +456,8 @@ def build(p: beam.Pipeline, params: DedupParams, paths: list[str], out_dir: str,
     """Read curated documents, remove exact, URL and near duplicates across all of them, write the survivors
     and the rejects per source, and `stats.json`."""
     units = p | "Files" >> beam.Create(list(enumerate(paths)))
-    docs, counters = units | "Dedup" >> Deduplicate(params, parquet_unit)
+    buckets = min(max(len(paths), MIN_BUCKETS), MAX_BUCKETS)  # about a file's documents' keys in a bucket
+    docs, counters = units | "Dedup" >> Deduplicate(params, parquet_unit, temp_dir(out_dir), buckets)
     written = docs | "Write" >> WriteShards(functools.partial(outcome_directory, out_dir), num_shards,
                                             temp_dir(out_dir))
     stats_path = FileSystems.join(out_dir, "stats.json")

@@ -1,0 +1,62 @@
+"""Duplicates among key entries, as arrays: what one bucket of a deduplication step decides, with no Python
+loop per document.
+
+An entry is a document's key in one step (its content hash, URL hash or one MinHash band hash), the document's
+order (the text whose smallest value survives: source rank, then id, as UTF-8 bytes, which sort as the text
+does) and its position (unit << 32 | row: where it is read again). Entries with equal keys are copies of each
+other; among them the smallest (order, position) comes first.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+U64 = np.uint64
+
+
+def entry_dtype(order_width: int) -> np.dtype:
+    return np.dtype([("k0", "<u8"), ("k1", "<u8"), ("order", f"S{max(order_width, 1)}"), ("pos", "<i8")])
+
+
+def entries(keys: np.ndarray, orders: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Entries from (n, 2) uint64 keys (a 64-bit key has 0 as its second word), orders and positions."""
+    out = np.empty(len(keys), dtype=entry_dtype(orders.dtype.itemsize))
+    out["k0"], out["k1"], out["order"], out["pos"] = keys[:, 0], keys[:, 1], orders, positions
+    return out
+
+
+def digests(texts: list[str]) -> np.ndarray:
+    """(n, 2) uint64: the 128-bit blake2b of each text."""
+    joined = b"".join(hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts)
+    return np.frombuffer(joined, dtype="<u8").reshape(-1, 2).copy()
+
+
+def hex_digests(hexes: list[str]) -> np.ndarray:
+    """(n, 2) uint64 from 32-hex-digit hashes."""
+    return np.frombuffer(bytes.fromhex("".join(hexes)), dtype="<u8").reshape(-1, 2).copy()
+
+
+def _sorted_runs(items: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries sorted by (key, order, position), the index of each one's run of equal keys' first entry,
+    and whether each is the first of its run."""
+    items = items[np.lexsort((items["pos"], items["order"], items["k1"], items["k0"]))]
+    first = np.ones(len(items), dtype=bool)
+    first[1:] = (items["k0"][1:] != items["k0"][:-1]) | (items["k1"][1:] != items["k1"][:-1])
+    head = np.maximum.accumulate(np.where(first, np.arange(len(items)), 0))
+    return items, head, first
+
+
+def later_copies(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(copies, originals): every entry that is not the first of its key, and that first entry beside it."""
+    items, head, first = _sorted_runs(items)
+    return items[~first], items[head[~first]]
+
+
+def star_edges(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(centers, others): each entry linked to the first entry of its key, each (center, other) pair once. A
+    star keeps the pairs linear in a key's size (a MinHash band shared by k documents gives k - 1 pairs)."""
+    items, head, first = _sorted_runs(items)
+    centers, others = items[head[~first]], items[~first]
+    _, once = np.unique(np.stack((centers["pos"], others["pos"]), axis=1), axis=0, return_index=True)
+    return centers[np.sort(once)], others[np.sort(once)]
