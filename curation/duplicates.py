@@ -37,9 +37,22 @@ def hex_digests(hexes: list[str]) -> np.ndarray:
     return np.frombuffer(bytes.fromhex("".join(hexes)), dtype="<u8").reshape(-1, 2).copy()
 
 
+def _shared(items: np.ndarray) -> np.ndarray:
+    """The entries whose first key word some other entry has: most keys are unique, and only these few need
+    sorting by order (a run split by the second word is handled as its own run)."""
+    by_key = np.argsort(items["k0"])
+    k0 = items["k0"][by_key]
+    shared = np.zeros(len(items), dtype=bool)
+    same = k0[1:] == k0[:-1]
+    shared[1:] |= same
+    shared[:-1] |= same
+    return items[by_key[shared]]
+
+
 def _sorted_runs(items: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The entries sorted by (key, order, position), the index of each one's run of equal keys' first entry,
-    and whether each is the first of its run."""
+    """The entries with a shared key, sorted by (key, order, position), the index of each one's run of equal
+    keys' first entry, and whether each is the first of its run."""
+    items = _shared(items)
     items = items[np.lexsort((items["pos"], items["order"], items["k1"], items["k0"]))]
     first = np.ones(len(items), dtype=bool)
     first[1:] = (items["k0"][1:] != items["k0"][:-1]) | (items["k1"][1:] != items["k1"][:-1])

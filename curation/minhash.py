@@ -172,7 +172,19 @@ def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
 
 def shingle_set(text: str, ngram: int = 5) -> np.ndarray:
     """The distinct shingle hashes of one text, sorted: what exact overlap is computed on."""
-    return np.unique(shingle_batch([text], ngram)[0])
+    return shingle_sets([text], ngram)[0]
+
+
+def shingle_sets(texts: list[str], ngram: int = 5) -> list[np.ndarray]:
+    """`shingle_set` of each text, computed for all of them at once."""
+    hashes, text_of = shingle_batch(texts, ngram)
+    order = np.lexsort((hashes, text_of))
+    hashes, text_of = hashes[order], text_of[order]
+    distinct = np.ones(len(hashes), dtype=bool)
+    distinct[1:] = (hashes[1:] != hashes[:-1]) | (text_of[1:] != text_of[:-1])
+    hashes, text_of = hashes[distinct], text_of[distinct]
+    bounds = np.searchsorted(text_of, np.arange(len(texts) + 1))
+    return [hashes[bounds[i]:bounds[i + 1]] for i in range(len(texts))]
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

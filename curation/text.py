@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 
-_WS = re.compile(r"\s+")
 _CONTROL = bytes(range(32)).translate(None, b"\t\n\f\r") + b"\x7f"  # what a text file has none of, beyond a few
 
 
 def normalize_for_hash(text: str) -> str:
     """Case, Unicode form and whitespace folded, so that trivially different copies hash alike."""
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())  # split(): the whitespace of regex \s
 
 
 def content_hash(text: str) -> str:

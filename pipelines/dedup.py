@@ -326,12 +326,22 @@ class _Shingles(beam.DoFn):
         wanted = {_row(node[1]): node for node in grouped["nodes"]}
         if not wanted or not grouped["unit"]:
             return
-        last = max(wanted)
+        last, nodes, texts = max(wanted), [], []
         for row, doc in enumerate(self.read_unit(grouped["unit"][0])):
             if row in wanted:
-                yield wanted[row], minhash.shingle_set(doc["text"], self.ngram).tobytes()
+                nodes.append(wanted[row])
+                texts.append(doc["text"])
+            if len(texts) == BATCH:
+                yield from self._sets(nodes, texts)
             if row == last:
                 break  # the rest of the unit holds no candidate
+        yield from self._sets(nodes, texts)
+
+    def _sets(self, nodes: list, texts: list[str]):
+        for node, shingles in zip(nodes, minhash.shingle_sets(texts, self.ngram)):
+            yield node, shingles.tobytes()
+        nodes.clear()
+        texts.clear()
 
 
 class _Apply(beam.DoFn):

@@ -8,13 +8,14 @@ from curation.minhash import MinHasher
 
 def make(rows):
     """Entries from (key, order, position) rows."""
-    keys = np.array([[k, 0] for k, _o, _p in rows], dtype=np.uint64).reshape(-1, 2)
+    keys = np.array([k if isinstance(k, tuple) else (k, 0) for k, _o, _p in rows], dtype=np.uint64).reshape(-1, 2)
     orders = np.array([o.encode() for _k, o, _p in rows], dtype="S")
     return duplicates.entries(keys, orders, np.array([p for _k, _o, p in rows], dtype=np.int64))
 
 
 def test_later_copies_keep_the_smallest_order_then_position_of_each_key():
-    items = make([(7, "00b", 5), (7, "00a", 9), (3, "00z", 1), (7, "00a", 2), (4, "01a", 0), (4, "00é", 3)])
+    items = make([(7, "00b", 5), (7, "00a", 9), (3, "00z", 1), (7, "00a", 2), (4, "01a", 0), (4, "00é", 3),
+                  ((9, 1), "00a", 10), ((9, 2), "00b", 11)])  # same first word, different keys: no copies
     copies, originals = duplicates.later_copies(items)
     pairs = sorted(zip(copies["pos"].tolist(), originals["pos"].tolist()))
     assert pairs == [(0, 3), (5, 2), (9, 2)]  # key 7: "00a" at 2 before "00a" at 9 and "00b"; key 4: rank 00 first
