@@ -13,6 +13,8 @@ process's. The Dask cluster is a scheduler in the job's process and WORKERS work
 with a memory limit per worker (`--memory-limit`); a worker's peak RSS is its own process's, read by the worker
 when the job has ended (a worker restarted by its nanny would be reported, not hidden). Per core: the DirectRunner's
 time x 1 core, Dask's x WORKERS cores; `dask/direct` is the ratio of time per core (1.0: as fast per core).
+CPU s: user + system CPU seconds of the job, for Dask its workers' and this process's (scheduler and client):
+the work done, which other load on a shared machine does not inflate as it does the wall time of parallel workers.
 """
 from __future__ import annotations
 
@@ -67,12 +69,20 @@ def run_job(job: str, input_path: str, out: str, beam_args: tuple[str, ...]) -> 
     return {"read": stats["read"], "kept": stats["kept"]}
 
 
+def cpu_seconds() -> float:
+    """User and system CPU seconds of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(job: str, runner: str, input_path: str, out: str, memory_limit: str) -> None:
-    """One job in this process; prints seconds, peak RSS per process and counts as JSON."""
+    """One job in this process; prints seconds, CPU seconds, peak RSS per process and counts as JSON."""
+    cpu = cpu_seconds()
     if runner == "direct":
         start = time.perf_counter()
         counts = run_job(job, input_path, out, ())
         seconds = time.perf_counter() - start
+        cpu = cpu_seconds() - cpu
         rss = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
     else:
         from dask.distributed import Client, LocalCluster
@@ -80,15 +90,18 @@ def child(job: str, runner: str, input_path: str, out: str, memory_limit: str) -
         with LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                           dashboard_address=None) as cluster, Client(cluster) as client:
             pids = client.run(lambda: __import__("os").getpid())
-            start = time.perf_counter()
+            workers_cpu = client.run(cpu_seconds)
+            cpu, start = cpu_seconds(), time.perf_counter()
             counts = run_job(job, input_path, out, ("--runner=orchestration.runners.DaskRunner",
                                                     f"--dask_client_address={cluster.scheduler_address}"))
             seconds = time.perf_counter() - start
+            cpu = cpu_seconds() - cpu + sum(seconds_now - workers_cpu.get(w, 0.0)
+                                            for w, seconds_now in client.run(cpu_seconds).items())
             peaks = client.run(lambda: __import__("resource").getrusage(
                 __import__("resource").RUSAGE_SELF).ru_maxrss / 1024)
             rss = [peaks[w] for w in sorted(peaks)]
             counts["restarted_workers"] = len(set(pids) ^ set(peaks))
-    print(json.dumps({"seconds": seconds, "rss_mb": rss, **counts}))
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "rss_mb": rss, **counts}))
 
 
 def digest(folder: Path) -> str:
@@ -114,8 +127,8 @@ def main():
     print(f"{args.job}: DirectRunner (1 process) vs local Dask cluster ({WORKERS} workers x 1 thread, "
           f"memory limit {args.memory_limit} each)", flush=True)
     print("| documents | runner | seconds | docs/s per core | peak RSS per worker (MB) | dask/direct per core | "
-          "same bytes |")
-    print("|---:|---|---:|---:|---:|---:|---|")
+          "CPU s | dask/direct CPU | same bytes |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for n in args.sizes:
         tmp = Path(tempfile.mkdtemp(prefix="scale-", dir=ROOT / "runs" if (ROOT / "runs").is_dir() else None))
         try:
@@ -128,7 +141,7 @@ def main():
                 proc = subprocess.run([sys.executable, __file__, "--child", args.job, runner, str(input_path),
                                        str(out), args.memory_limit], capture_output=True, text=True)
                 if proc.returncode:
-                    print(f"| {n:,} | {runner} | failed: {proc.stderr.strip().splitlines()[-1][:200]} |||||",
+                    print(f"| {n:,} | {runner} | failed: {proc.stderr.strip().splitlines()[-1][:200]} |||||||",
                           flush=True)
                     continue
                 results[runner] = r = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -136,10 +149,13 @@ def main():
                 cores = 1 if runner == "direct" else WORKERS
                 ratio = (f"{r['seconds'] * cores / results['direct']['seconds']:.2f}"
                          if runner != "direct" and "direct" in results else "")
+                cpu_ratio = (f"{r['cpu_seconds'] / results['direct']['cpu_seconds']:.2f}"
+                             if runner != "direct" and "direct" in results else "")
                 same = ("yes" if digests[runner] == digests.get("direct") else "NO") if runner != "direct" else ""
                 restarted = f" ({r['restarted_workers']} restarted)" if r.get("restarted_workers") else ""
                 print(f"| {n:,} | {runner} | {r['seconds']:,.1f} | {r['read'] / r['seconds'] / cores:,.0f} | "
-                      f"{' / '.join(f'{m:,.0f}' for m in r['rss_mb'])}{restarted} | {ratio} | {same} |", flush=True)
+                      f"{' / '.join(f'{m:,.0f}' for m in r['rss_mb'])}{restarted} | {ratio} | {r['cpu_seconds']:,.1f} | "
+                      f"{cpu_ratio} | {same} |", flush=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

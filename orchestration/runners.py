@@ -16,24 +16,32 @@ Every Beam job runs on `DaskRunner` below when a run asks for Dask. It translate
   file per partition is what spreads the work over the workers (Beam's puts up to 128 elements in a partition, so
   a job over fewer than 128 files ran in one task);
 - a DoFn is set up once per worker thread and kept (Beam's sets it up again for every partition: the curation
-  models were loaded once per input file), and what it emits in `finish_bundle` is kept (Beam's drops it).
+  models were loaded once per input file), and what it emits in `finish_bundle` is kept (Beam's drops it);
+- a linear chain of tasks (a step whose only reader is the next step) runs as one task, and a task's output
+  moves between workers pickled whole (Dask serializes a plain list element by element).
 The client is closed when the job ends, so that a cluster shut down afterwards does not log reconnect errors.
 """
 from __future__ import annotations
 
 import dataclasses
 import operator
+import pickle
 import threading
 import uuid
 import zlib
 
+import cloudpickle
 from apache_beam import DoFn, GroupByKey, ParDo
 from apache_beam.pipeline import PipelineVisitor
 from apache_beam.runners.common import DoFnContext, DoFnInvoker, DoFnSignature, _OutputHandler
 from apache_beam.runners.dask import dask_runner
 from apache_beam.runners.dask.overrides import _Create, _Flatten, _GroupByKeyOnly, dask_overrides
 from apache_beam.runners.dask.transform_evaluator import OneReceiver, get_windowed_value
+from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.sideinputs import SideInputMap
+from apache_beam.transforms.window import GlobalWindow, TimestampedValue
+from apache_beam.utils.timestamp import Timestamp
+from apache_beam.utils.windowed_value import WindowedValue
 
 RUNNERS = {
     "direct": "DirectRunner",
@@ -134,7 +142,8 @@ def _par_do(node, bag, side_bags, job: str):
                  [(type(si), si._view_options(), si._window_mapping_fn) for si in node.side_inputs])
     sides = [side.reduction(list, _concat) for side in side_bags]  # each computed once, as a dependency
     name = f"{node.full_label}-{tokenize(*step.key)}"  # the Beam label: what the Dask dashboard shows
-    tasks = {(name, i): (_run_bundle, (bag.name, i), step, *[s.key for s in sides]) for i in range(bag.npartitions)}
+    packed = (step.key, cloudpickle.dumps(step))
+    tasks = {(name, i): (_run_bundle, (bag.name, i), packed, *[s.key for s in sides]) for i in range(bag.npartitions)}
     graph = HighLevelGraph.from_collections(name, tasks, dependencies=[bag, *sides])
     return db.Bag(graph, name, bag.npartitions)
 
@@ -157,10 +166,16 @@ def _group_by_key(bag, groups: int):
     return db.Bag(HighLevelGraph.from_collections(name, tasks, dependencies=[bag]), name, groups)
 
 
+class _Partition(list):
+    """What a task returns: a list that Dask pickles whole when it moves between workers (a plain list it
+    serializes element by element, each with its own header: most of a shuffle's cost)."""
+
+
 def _split(pairs, groups: int) -> list[list]:
-    pieces = [[] for _ in range(groups)]
+    pieces = [_Partition() for _ in range(groups)]
     for pair in pairs:
-        pieces[zlib.crc32(repr(pair[0]).encode()) % groups].append(pair)
+        key = pair[0]
+        pieces[(key if type(key) is int else zlib.crc32(repr(key).encode())) % groups].append(pair)
     return pieces
 
 
@@ -169,7 +184,7 @@ def _group(pieces) -> list:
     for piece in pieces:
         for key, value in piece:
             grouped.setdefault(key, []).append(value)
-    return list(grouped.items())
+    return _Partition(grouped.items())
 
 
 @dataclasses.dataclass
@@ -181,45 +196,63 @@ class _Step:
     views: list  # (view class, view options, window mapping) per side input
 
 
+_IN_GLOBAL_WINDOW = (Timestamp(0), (GlobalWindow(),))  # what a plain value gets, made once (not per element)
+
+
+def _windowed(item, window_fn) -> WindowedValue:
+    if isinstance(item, (TaggedOutput, TimestampedValue, WindowedValue)):
+        return get_windowed_value(item, window_fn)
+    return WindowedValue(item, *_IN_GLOBAL_WINDOW)
+
+
 def _concat(lists):
     return [x for part in lists for x in part]
 
 
-_local = threading.local()  # this worker thread's set-up DoFns of the job it last ran: {(job, label): DoFn}
+_local = threading.local()  # this worker thread's steps of the job it last ran: {(job, label): _Prepared}
 
 
-def _set_up_dofns(job: str) -> dict:
-    """This thread's set-up DoFns of `job`; those of an earlier job are torn down first, so that a long-lived
-    worker holds the models of one job at most."""
-    dofns = getattr(_local, "dofns", {})
-    if any(other != job for other, _label in dofns):
-        for fn in dofns.values():
-            fn.teardown()
-        dofns = {}
-    _local.dofns = dofns
-    return dofns
+@dataclasses.dataclass
+class _Prepared:
+    """A step as a worker thread keeps it between tasks: unpickled, its DoFn set up, its signature inspected."""
+    step: _Step
+    signature: DoFnSignature
 
 
-def _run_bundle(items, step: _Step, *side_values):
-    """One Dask partition through a ParDo: one bundle, outputs collected after `finish_bundle`."""
-    transform, key, window_fn = step.transform, step.key, step.window_fn
+def _prepared(packed: tuple) -> _Prepared:
+    """This thread's prepared step; the steps of an earlier job are torn down first, so that a long-lived worker
+    holds the models of one job at most."""
+    key, data = packed
+    steps = getattr(_local, "steps", {})
+    if any(job != key[0] for job, _label in steps):
+        for prepared in steps.values():
+            prepared.step.transform.fn.teardown()
+        steps = {}
+    _local.steps = steps
+    if key not in steps:
+        step = pickle.loads(data)
+        step.transform.fn.setup()
+        steps[key] = _Prepared(step, DoFnSignature(step.transform.fn))
+    return steps[key]
+
+
+def _run_bundle(items, packed: tuple, *side_values):
+    """One Dask partition through a ParDo: one bundle, outputs collected after `finish_bundle`. `packed` is the
+    step's key and its pickled `_Step`, unpickled once per worker thread (not once per task)."""
+    prepared = _prepared(packed)
+    transform, window_fn = prepared.step.transform, prepared.step.window_fn
     receivers = OneReceiver()
     handler = _OutputHandler(window_fn=window_fn, main_receivers=receivers[None], tagged_receivers=receivers,
                              per_element_output_counter=None, output_batch_converter=None,
                              process_yields_batches=False, process_batch_yields_elements=False)
     sides = [SideInputMap(kind, options, [get_windowed_value(v, mapping) for v in values])
-             for (kind, options, mapping), values in zip(step.views, side_values)]
-    dofns = _set_up_dofns(key[0])
-    fn = dofns.get(key)
+             for (kind, options, mapping), values in zip(prepared.step.views, side_values)]
     invoker = DoFnInvoker.create_invoker(
-        DoFnSignature(fn or transform.fn), handler, context=DoFnContext(transform.label, state=None), side_inputs=sides,
+        prepared.signature, handler, context=DoFnContext(transform.label, state=None), side_inputs=sides,
         input_args=list(transform.args), input_kwargs=transform.kwargs, user_state_context=None,
         bundle_finalizer_param=DoFn.BundleFinalizerParam())
-    if fn is None:
-        invoker.invoke_setup()
-        dofns[key] = transform.fn
     invoker.invoke_start_bundle()
     for item in items:
-        invoker.invoke_process(get_windowed_value(item, window_fn))
+        invoker.invoke_process(_windowed(item, window_fn))
     invoker.invoke_finish_bundle()
-    return [v.value for v in receivers.values]
+    return _Partition(v.value for v in receivers.values)
