@@ -108,7 +108,8 @@ def quality(rng, threshold, num_perm, pairs_per_level=200):
                     break
             sa, sb = (" ".join(a), " ".join(b))
             sig = hasher.signatures([sa, sb])
-            candidate = bool(set(hasher.band_keys(sig[0])) & set(hasher.band_keys(sig[1])))
+            bands = hasher.band_hashes(sig)
+            candidate = bool((bands[0] == bands[1]).any())
             found += candidate and jaccard(shingle_set(sa), shingle_set(sb)) >= threshold
         rows.append((float(level), found / pairs_per_level))
     return hasher, rows
