@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-import pickle
 import threading
 import uuid
 import zlib
 
-import cloudpickle
 from apache_beam import DoFn, GroupByKey, ParDo
+from apache_beam.internal import pickler
 from apache_beam.pipeline import PipelineVisitor
 from apache_beam.runners.common import DoFnContext, DoFnInvoker, DoFnSignature, _OutputHandler
 from apache_beam.runners.dask import dask_runner
@@ -142,7 +141,7 @@ def _par_do(node, bag, side_bags, job: str):
                  [(type(si), si._view_options(), si._window_mapping_fn) for si in node.side_inputs])
     sides = [side.reduction(list, _concat) for side in side_bags]  # each computed once, as a dependency
     name = f"{node.full_label}-{tokenize(*step.key)}"  # the Beam label: what the Dask dashboard shows
-    packed = (step.key, cloudpickle.dumps(step))
+    packed = (step.key, pickler.dumps(step))  # Beam's own pickler, as any runner ships a DoFn
     tasks = {(name, i): (_run_bundle, (bag.name, i), packed, *[s.key for s in sides]) for i in range(bag.npartitions)}
     graph = HighLevelGraph.from_collections(name, tasks, dependencies=[bag, *sides])
     return db.Bag(graph, name, bag.npartitions)
@@ -230,7 +229,7 @@ def _prepared(packed: tuple) -> _Prepared:
         steps = {}
     _local.steps = steps
     if key not in steps:
-        step = pickle.loads(data)
+        step = pickler.loads(data)
         step.transform.fn.setup()
         steps[key] = _Prepared(step, DoFnSignature(step.transform.fn))
     return steps[key]
