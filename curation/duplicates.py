@@ -66,10 +66,31 @@ def later_copies(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return items[~first], items[head[~first]]
 
 
-def star_edges(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(centers, others): each entry linked to the first entry of its key, each (center, other) pair once. A
-    star keeps the pairs linear in a key's size (a MinHash band shared by k documents gives k - 1 pairs)."""
+def edge_dtype(order_width: int) -> np.dtype:
+    """A candidate edge between two documents: (order, position) of its center a and of the other end b."""
+    w = f"S{max(order_width, 1)}"
+    return np.dtype([("a_order", w), ("a_pos", "<i8"), ("b_order", w), ("b_pos", "<i8")])
+
+
+def distinct_edges(edges: np.ndarray) -> np.ndarray:
+    """Each (a, b) position pair once, the first of its copies, in the order the edges came."""
+    _, once = np.unique(np.stack((edges["a_pos"], edges["b_pos"]), axis=1), axis=0, return_index=True)
+    return edges[np.sort(once)]
+
+
+def star_edges(items: np.ndarray) -> np.ndarray:
+    """Each entry linked to the first entry of its key (a: that first, b: the entry), each pair once. A star
+    keeps the pairs linear in a key's size (a MinHash band shared by k documents gives k - 1 pairs)."""
     items, head, first = _sorted_runs(items)
     centers, others = items[head[~first]], items[~first]
-    _, once = np.unique(np.stack((centers["pos"], others["pos"]), axis=1), axis=0, return_index=True)
-    return centers[np.sort(once)], others[np.sort(once)]
+    edges = np.empty(len(others), dtype=edge_dtype(items.dtype["order"].itemsize))
+    edges["a_order"], edges["a_pos"], edges["b_order"], edges["b_pos"] = (
+        centers["order"], centers["pos"], others["order"], others["pos"])
+    return distinct_edges(edges)
+
+
+def edge_buckets(edges: np.ndarray, buckets: int) -> np.ndarray:
+    """The bucket of each edge, by a mix of its other end's position: the copies of an edge, found in different
+    MinHash bands (so in different key buckets), meet in one edge bucket, where `distinct_edges` keeps one."""
+    mixed = edges["b_pos"].astype(U64) * U64(0x9E3779B97F4A7C15)
+    return (mixed >> U64(32)) % U64(buckets)

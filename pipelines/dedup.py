@@ -306,12 +306,31 @@ def _first_of(reason: str):
     return first
 
 
-def _band_pairs(_bucket, paths):
-    """(bucket, files of band entries) -> candidate pairs (center node, other node), a node being (order,
-    position): documents sharing a band are linked to the band's first."""
-    centers, others = duplicates.star_edges(_load(paths))
-    for c, o in zip(centers.tolist(), others.tolist()):
-        yield (c[2].decode(), c[3]), (o[2].decode(), o[3])
+class _BandPairs(beam.DoFn):
+    """(bucket, files of band entries) -> (edge bucket, file of candidate edges): documents sharing a band are
+    linked to the band's first. A pair that shares several bands is found in several buckets; its copies meet
+    in one edge bucket (`_distinct_pairs`), so they wait in files rather than in the runner's shuffle."""
+
+    def __init__(self, buckets: int, key_dir: str):
+        self.buckets, self.key_dir = buckets, key_dir
+
+    def process(self, element):
+        band_bucket, paths = element
+        edges = duplicates.star_edges(_load(paths))
+        bucket = duplicates.edge_buckets(edges, self.buckets)
+        edges, bucket = edges[np.argsort(bucket, kind="stable")], np.sort(bucket)
+        for b, part in zip(*_split_sorted(bucket, edges)):
+            path = FileSystems.join(self.key_dir, "pairs", f"{b}-{band_bucket}.npy")
+            _save(path, part)
+            yield b, path
+
+
+def _distinct_pairs(_bucket, paths):
+    """(edge bucket, files of edges) -> each candidate pair (center node, other node) once, a node being (order,
+    position)."""
+    edges = duplicates.distinct_edges(_load(paths))
+    for a_order, a_pos, b_order, b_pos in edges.tolist():
+        yield (a_order.decode(), a_pos), (b_order.decode(), b_pos)
 
 
 class _Shingles(beam.DoFn):
@@ -409,8 +428,9 @@ class Deduplicate(beam.PTransform):
     def _near(self, units, bands):
         params = self.params
         pairs = (bands
-                 | "BandPairs" >> beam.FlatMapTuple(_band_pairs)
-                 | "DistinctPairs" >> beam.Distinct())
+                 | "BandPairs" >> beam.ParDo(_BandPairs(self.buckets, self.key_dir))
+                 | "GroupPairs" >> beam.GroupByKey()
+                 | "DistinctPairs" >> beam.FlatMapTuple(_distinct_pairs))
         counters = [pairs | "CountCandidates" >> beam.Map(lambda _: ("candidate_pairs", 1))]
         if params.verify:
             nodes = (pairs

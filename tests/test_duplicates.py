@@ -30,10 +30,24 @@ def test_orders_sort_as_text_whatever_their_lengths():
 
 def test_star_edges_link_each_key_to_its_first_once():
     items = make([(1, "00c", 3), (1, "00a", 1), (1, "00b", 2), (2, "00b", 2), (2, "00a", 1), (5, "00x", 8)])
-    centers, others = duplicates.star_edges(items)
-    assert sorted(zip(centers["pos"].tolist(), others["pos"].tolist())) == [(1, 2), (1, 3)]
-    empty = duplicates.star_edges(make([(1, "00a", 1)]))
-    assert [len(a) for a in empty] == [0, 0]
+    edges = duplicates.star_edges(items)
+    assert sorted(zip(edges["a_pos"].tolist(), edges["b_pos"].tolist())) == [(1, 2), (1, 3)]
+    assert set(edges["a_order"]) == {b"00a"} and sorted(edges["b_order"]) == [b"00b", b"00c"]
+    assert len(duplicates.star_edges(make([(1, "00a", 1)]))) == 0
+
+
+def test_an_edge_found_in_several_bands_is_kept_once_after_its_bucket_gathers_its_copies():
+    band_a = duplicates.star_edges(make([(1, "00a", 1), (1, "00b", 2), (1, "00c", 3)]))
+    band_b = duplicates.star_edges(make([(8, "00b", 2), (8, "00a", 1), (8, "00d", 4)]))  # (1, 2) again
+    edges = np.concatenate([band_a, band_b])
+    assert edges["b_pos"].tolist().count(2) == 2
+    buckets = duplicates.edge_buckets(edges, 7)
+    copies = buckets[edges["b_pos"] == 2]
+    assert copies[0] == copies[1] and set(buckets.tolist()) <= set(range(7))  # both (1, 2) in one bucket
+    kept = duplicates.distinct_edges(edges[buckets == copies[0]])
+    assert kept["b_pos"].tolist().count(2) == 1
+    distinct = duplicates.distinct_edges(edges)
+    assert list(zip(distinct["a_pos"].tolist(), distinct["b_pos"].tolist())) == [(1, 2), (1, 3), (1, 4)]
 
 
 def test_digests_are_the_blake2b_of_the_text():
