@@ -17,8 +17,9 @@ Every Beam job runs on `DaskRunner` below when a run asks for Dask. It translate
   a job over fewer than 128 files ran in one task);
 - a DoFn is set up once per worker thread and kept (Beam's sets it up again for every partition: the curation
   models were loaded once per input file), and what it emits in `finish_bundle` is kept (Beam's drops it);
-- a linear chain of tasks (a step whose only reader is the next step) runs as one task, and a task's output
-  moves between workers pickled whole (Dask serializes a plain list element by element).
+- a linear chain of tasks (a step whose only reader is the next step) runs as one task, its steps handing
+  their outputs on one by one, and a task's output moves between workers pickled whole (Dask serializes a
+  plain list element by element).
 The client is closed when the job ends, so that a cluster shut down afterwards does not log reconnect errors.
 """
 from __future__ import annotations
@@ -82,13 +83,26 @@ class DaskRunner(dask_runner.DaskRunner):
 def _submit(client, bags) -> list:
     """Every partition of `bags` computed on the cluster, each linear chain of tasks (a step whose only reader
     is the next step, whose only input it is) fused into one task: fewer tasks and hops between them, and no
-    task computed twice (Dask's default optimisation also inlines shared tasks into each of their readers)."""
+    task computed twice (Dask's default optimisation also inlines shared tasks into each of their readers).
+    Within a fused task, outputs stream from one step to the next (`_streamed`)."""
     from dask.highlevelgraph import HighLevelGraph
     from dask.optimization import fuse_linear
 
     keys = [key for bag in bags for key in bag.__dask_keys__()]
     graph, _dependencies = fuse_linear(dict(HighLevelGraph.merge(*[bag.__dask_graph__() for bag in bags])), keys)
-    return client.get(graph, keys, sync=False)
+    return client.get({key: _streamed(task) for key, task in graph.items()}, keys, sync=False)
+
+
+def _streamed(task):
+    """A fused task whose ParDos hand their outputs on one by one: a ParDo read by another ParDo (or by a
+    shuffle's split) in the same task becomes a generator, so a step's whole output is never held (the dedup
+    job's Apply yields a file's documents to the writer's spill, which keeps only file names)."""
+    if type(task) is tuple and task and task[0] in (_run_bundle, _bundle_outputs, _split):
+        inner = task[1]
+        if type(inner) is tuple and inner and inner[0] is _run_bundle:  # a task, not a key (keys start with a name)
+            inner = (_bundle_outputs, *_streamed(inner)[1:])
+        return (task[0], inner, *task[2:])
+    return task
 
 
 class _Result(dask_runner.DaskRunnerResult):
@@ -235,9 +249,15 @@ def _prepared(packed: tuple) -> _Prepared:
     return steps[key]
 
 
-def _run_bundle(items, packed: tuple, *side_values):
-    """One Dask partition through a ParDo: one bundle, outputs collected after `finish_bundle`. `packed` is the
-    step's key and its pickled `_Step`, unpickled once per worker thread (not once per task)."""
+def _run_bundle(items, packed: tuple, *side_values) -> _Partition:
+    """One Dask partition through a ParDo, its outputs as the task's result."""
+    return _Partition(_bundle_outputs(items, packed, *side_values))
+
+
+def _bundle_outputs(items, packed: tuple, *side_values):
+    """One Dask partition through a ParDo as one bundle, outputs yielded as each element is processed, then
+    those of `finish_bundle`. `packed` is the step's key and its pickled `_Step`, unpickled once per worker
+    thread (not once per task)."""
     prepared = _prepared(packed)
     transform, window_fn = prepared.step.transform, prepared.step.window_fn
     receivers = OneReceiver()
@@ -250,8 +270,12 @@ def _run_bundle(items, packed: tuple, *side_values):
         prepared.signature, handler, context=DoFnContext(transform.label, state=None), side_inputs=sides,
         input_args=list(transform.args), input_kwargs=transform.kwargs, user_state_context=None,
         bundle_finalizer_param=DoFn.BundleFinalizerParam())
+    outputs = receivers.values  # the receivers append to this list: emptied in place as it is handed on
     invoker.invoke_start_bundle()
     for item in items:
         invoker.invoke_process(_windowed(item, window_fn))
+        if outputs:
+            yield from (v.value for v in outputs)
+            outputs.clear()
     invoker.invoke_finish_bundle()
-    return _Partition(v.value for v in receivers.values)
+    yield from (v.value for v in outputs)
