@@ -17,8 +17,8 @@ Every Beam job runs on `DaskRunner` below when a run asks for Dask. It translate
   a job over fewer than 128 files ran in one task);
 - a DoFn is set up once per worker thread and kept (Beam's sets it up again for every partition: the curation
   models were loaded once per input file), and what it emits in `finish_bundle` is kept (Beam's drops it);
-- a linear chain of tasks (a step whose only reader is the next step) runs as one task, its steps handing
-  their outputs on one by one, and a task's output moves between workers pickled whole (Dask serializes a
+- a linear chain of tasks (a step whose only reader is the next step) runs as one task, each step handing on
+  what an input element gave before it takes the next, and a task's output moves between workers pickled whole (Dask serializes a
   plain list element by element).
 The client is closed when the job ends, so that a cluster shut down afterwards does not log reconnect errors.
 """
@@ -84,7 +84,7 @@ def _submit(client, bags) -> list:
     """Every partition of `bags` computed on the cluster, each linear chain of tasks (a step whose only reader
     is the next step, whose only input it is) fused into one task: fewer tasks and hops between them, and no
     task computed twice (Dask's default optimisation also inlines shared tasks into each of their readers).
-    Within a fused task, outputs stream from one step to the next (`_streamed`)."""
+    Within a fused task, outputs flow from one step to the next per input element (`_streamed`)."""
     from dask.highlevelgraph import HighLevelGraph
     from dask.optimization import fuse_linear
 
@@ -94,9 +94,10 @@ def _submit(client, bags) -> list:
 
 
 def _streamed(task):
-    """A fused task whose ParDos hand their outputs on one by one: a ParDo read by another ParDo (or by a
+    """A fused task whose ParDos hand on what each input element gave: a ParDo read by another ParDo (or by a
     shuffle's split) in the same task becomes a generator, so a step's whole output is never held (the dedup
-    job's Apply yields a file's documents to the writer's spill, which keeps only file names)."""
+    job's Apply hands each file's documents to the writer's spill, which keeps only file names, instead of
+    holding the documents of every file in its partition)."""
     if type(task) is tuple and task and task[0] in (_run_bundle, _bundle_outputs, _split):
         inner = task[1]
         if type(inner) is tuple and inner and inner[0] is _run_bundle:  # a task, not a key (keys start with a name)

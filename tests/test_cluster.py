@@ -167,3 +167,35 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_no_document(tmp_path, patt
         dropped.update(source["dropped"])
     assert dropped["exact_duplicate"] >= 40 and dropped["near_duplicate"] >= 40
     assert not list((tmp_path / "dask").rglob("*.arrow"))  # no spill file left, not even the killed task's
+
+
+class _Logged(__import__("apache_beam").DoFn):
+    """Appends '<name> <element>' to a log file as it processes each element, and passes on `fanout` copies."""
+
+    def __init__(self, name: str, log: str, fanout: int):
+        self.name, self.log, self.fanout = name, log, fanout
+
+    def process(self, element):
+        for i in range(self.fanout):
+            with open(self.log, "a") as f:
+                f.write(f"{self.name} {element}.{i}\n")
+            yield f"{element}.{i}"
+
+
+def test_a_step_hands_on_what_each_element_gave_to_the_next_step_of_its_task(tmp_path):
+    """Create -> Expand -> Mid -> Read is one fused task: Read gets what Mid made of each element before Mid
+    takes the next one (the log interleaves), not Mid's whole output after it (dedup's Apply hands each file's
+    documents to the writer's spill, and a task never holds its group of files' documents)."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from dask.distributed import LocalCluster
+
+    log = str(tmp_path / "log")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        options = PipelineOptions([DASK, f"--dask_client_address={cluster.scheduler_address}"])
+        with beam.Pipeline(options=options) as p:
+            _ = (p | beam.Create(["a"]) | "Expand" >> beam.ParDo(_Logged("expand", log, 3))
+                 | "Mid" >> beam.ParDo(_Logged("mid", log, 1)) | "Read" >> beam.ParDo(_Logged("read", log, 1)))
+    assert Path(log).read_text().splitlines() == [
+        "expand a.0", "expand a.1", "expand a.2",  # one input element: its outputs come together
+        "mid a.0.0", "read a.0.0.0", "mid a.1.0", "read a.1.0.0", "mid a.2.0", "read a.2.0.0"]
