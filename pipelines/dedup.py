@@ -86,22 +86,6 @@ class DedupParams:
         return f"{rank:02d}{doc['id']}"
 
 
-def _with_shingles(_a, grouped):
-    (shingles,) = grouped["shingles"] or [b""]
-    return [(b, (a, shingles)) for a, b in grouped["pairs"]]
-
-
-def _confirm(overlap_name: str, threshold: float):
-    overlap = minhash.OVERLAPS[overlap_name]
-
-    def confirm(b, grouped):
-        (shingles_b,) = grouped["shingles"] or [b""]
-        set_b = np.frombuffer(shingles_b, dtype=np.uint64)
-        for a, shingles_a in grouped["candidates"]:
-            yield a, b, overlap(np.frombuffer(shingles_a, dtype=np.uint64), set_b) >= threshold
-    return confirm
-
-
 def _large_star(u, neighbours):
     """Link every larger neighbour of u to the smallest node around u (Kiveris et al. 2014)."""
     neighbours = set(neighbours)
@@ -211,6 +195,26 @@ def _load(paths: list[str]) -> np.ndarray:
         with FileSystems.open(path) as f:
             arrays.append(np.load(io.BytesIO(f.read()), allow_pickle=False))
     return np.concatenate(arrays)
+
+
+def _save_sets(path: str, positions: np.ndarray, sets: list[np.ndarray], **columns) -> None:
+    """Shingle sets (uint64 arrays of any lengths) with their documents' positions, and other columns of the
+    same length, in one .npz file (no pickles): written to a temporary name, then renamed, as `_save`."""
+    buffer = io.BytesIO()
+    lengths = np.array([len(x) for x in sets], dtype=np.int64)
+    np.savez(buffer, positions=positions, offsets=np.concatenate(([0], np.cumsum(lengths))),
+             values=np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint64), **columns)
+    with FileSystems.create(path + ".tmp") as f:
+        f.write(buffer.getvalue())
+    FileSystems.rename([path + ".tmp"], [path])
+
+
+def _load_sets(path: str) -> tuple[dict, list[np.ndarray]]:
+    """(the file's columns, its shingle sets in order), as `_save_sets` wrote them."""
+    with FileSystems.open(path) as f:
+        arrays = dict(np.load(io.BytesIO(f.read()), allow_pickle=False))
+    offsets, values = arrays.pop("offsets"), arrays.pop("values")
+    return arrays, [values[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
 class _Keys(beam.DoFn):
@@ -334,33 +338,85 @@ def _distinct_pairs(_bucket, paths):
 
 
 class _Shingles(beam.DoFn):
-    """(unit id, {"unit": [unit], "nodes": [node]}) -> (node, its shingle set as bytes) for the nodes asked for:
-    only candidates of a near-duplicate pair are read again, and only their shingles are shuffled."""
+    """(unit id, {"unit": [unit], "nodes": [node]}) -> (unit id, file of its candidates' shingle sets): only
+    candidates of a near-duplicate pair are read again, and their sets wait in a file per unit, not in the
+    runner's shuffle."""
 
-    def __init__(self, ngram: int, read_unit):
-        self.ngram, self.read_unit = ngram, read_unit
+    def __init__(self, ngram: int, read_unit, key_dir: str):
+        self.ngram, self.read_unit, self.key_dir = ngram, read_unit, key_dir
 
     def process(self, element):
-        _unit_id, grouped = element
+        unit_id, grouped = element
         wanted = {_row(node[1]): node for node in grouped["nodes"]}
         if not wanted or not grouped["unit"]:
             return
-        last, nodes, texts = max(wanted), [], []
+        last, positions, sets, texts = max(wanted), [], [], []
         for row, doc in enumerate(self.read_unit(grouped["unit"][0])):
             if row in wanted:
-                nodes.append(wanted[row])
+                positions.append(wanted[row][1])
                 texts.append(doc["text"])
-            if len(texts) == BATCH:
-                yield from self._sets(nodes, texts)
+            if len(texts) == BATCH or row == last:
+                sets += minhash.shingle_sets(texts, self.ngram)
+                texts.clear()
             if row == last:
                 break  # the rest of the unit holds no candidate
-        yield from self._sets(nodes, texts)
+        if texts:  # a unit shorter than its candidates' rows (it changed since its keys were read)
+            sets += minhash.shingle_sets(texts, self.ngram)
+        path = FileSystems.join(self.key_dir, "shingles", f"{unit_id}.npz")
+        _save_sets(path, np.array(positions, dtype=np.int64), sets)
+        yield unit_id, path
 
-    def _sets(self, nodes: list, texts: list[str]):
-        for node, shingles in zip(nodes, minhash.shingle_sets(texts, self.ngram)):
-            yield node, shingles.tobytes()
-        nodes.clear()
-        texts.clear()
+
+def _sets_by_position(paths: list[str]) -> dict:
+    columns, sets = _load_sets(paths[0]) if paths else ({"positions": []}, [])
+    return dict(zip(columns["positions"].tolist(), sets))
+
+
+class _CarryFirst(beam.DoFn):
+    """(unit id, {"sets": [its shingle file], "pairs": [pair whose first node is in the unit]}) -> (unit of the
+    second node, file of those pairs with the first node's shingle sets beside them)."""
+
+    def __init__(self, key_dir: str):
+        self.key_dir = key_dir
+
+    def process(self, element):
+        unit_id, grouped = element
+        if not grouped["pairs"]:
+            return
+        sets = _sets_by_position(grouped["sets"])
+        by_unit = {}
+        for pair in grouped["pairs"]:
+            by_unit.setdefault(_unit(pair[1][1]), []).append(pair)
+        empty = np.zeros(0, dtype=np.uint64)
+        for other, part in by_unit.items():
+            path = FileSystems.join(self.key_dir, "carried", f"{other}-{unit_id}.npz")
+            _save_sets(path, np.array([a[1] for a, _b in part], dtype=np.int64),
+                       [sets.get(a[1], empty) for a, _b in part],
+                       a_order=np.array([a[0].encode() for a, _b in part], dtype="S"),
+                       b_order=np.array([b[0].encode() for _a, b in part], dtype="S"),
+                       b_pos=np.array([b[1] for _a, b in part], dtype=np.int64))
+            yield other, path
+
+
+class _Confirm(beam.DoFn):
+    """(unit id, {"sets": [its shingle file], "carried": [files of pairs whose second node is in the unit]}) ->
+    (first node, second node, whether their overlap reaches the threshold)."""
+
+    def __init__(self, overlap: str, threshold: float):
+        self.overlap, self.threshold = minhash.OVERLAPS[overlap], threshold
+
+    def process(self, element):
+        _unit_id, grouped = element
+        if not grouped["carried"]:
+            return
+        sets, empty = _sets_by_position(grouped["sets"]), np.zeros(0, dtype=np.uint64)
+        for path in sorted(grouped["carried"]):
+            columns, firsts = _load_sets(path)
+            for a_order, a_pos, b_order, b_pos, set_a in zip(
+                    columns["a_order"].tolist(), columns["positions"].tolist(), columns["b_order"].tolist(),
+                    columns["b_pos"].tolist(), firsts):
+                ok = self.overlap(set_a, sets.get(b_pos, empty)) >= self.threshold
+                yield (a_order.decode(), a_pos), (b_order.decode(), b_pos), ok
 
 
 class _Apply(beam.DoFn):
@@ -439,13 +495,13 @@ class Deduplicate(beam.PTransform):
                      | "ByUnitOfNode" >> beam.Map(lambda node: (_unit(node[1]), node)))
             shingles = ({"unit": units, "nodes": nodes}
                         | "NodesByUnit" >> beam.CoGroupByKey()
-                        | "Shingles" >> beam.ParDo(_Shingles(params.ngram, self.read_unit)))
-            candidates = ({"pairs": pairs | "ByFirst" >> beam.Map(lambda e: (e[0], e)), "shingles": shingles}
-                          | "JoinFirst" >> beam.CoGroupByKey()
-                          | "CarryFirst" >> beam.FlatMapTuple(_with_shingles))
-            checked = ({"candidates": candidates, "shingles": shingles}
+                        | "Shingles" >> beam.ParDo(_Shingles(params.ngram, self.read_unit, self.key_dir)))
+            carried = ({"sets": shingles, "pairs": pairs | "ByFirstUnit" >> beam.Map(lambda e: (_unit(e[0][1]), e))}
+                       | "JoinFirst" >> beam.CoGroupByKey()
+                       | "CarryFirst" >> beam.ParDo(_CarryFirst(self.key_dir)))
+            checked = ({"sets": shingles, "carried": carried}
                        | "JoinSecond" >> beam.CoGroupByKey()
-                       | "Confirm" >> beam.FlatMapTuple(_confirm(params.overlap, params.threshold)))
+                       | "Confirm" >> beam.ParDo(_Confirm(params.overlap, params.threshold)))
             pairs = checked | "Confirmed" >> beam.FlatMap(lambda c: [(c[0], c[1])] if c[2] else [])
             counters.append(checked | "CountChecks" >> beam.Map(
                 lambda c: ("confirmed_pairs" if c[2] else "rejected_pairs", 1)))

@@ -120,6 +120,27 @@ def test_dedup_accepts_documents_whose_ids_are_any_strings(tmp_path):
                        "\u00e9t\u00e9 #4": ("near_duplicate", {"from": "elsewhere", "duplicate_of": "doc-3"})}
 
 
+def test_candidates_below_the_threshold_are_checked_and_kept_across_files(tmp_path):
+    """With 64 bands of 2 rows, pairs far below the 0.7 Jaccard threshold become LSH candidates: the exact check
+    of their shingle sets, read from files of different units, rejects them and confirms the one near copy."""
+    base = words(300)
+    rows = [("a", base), ("b", replace_block(base, 100, 80)),   # Jaccard 212/380 = 0.56 with a: a candidate only
+            ("c", replace_block(base, 200, 12))]              # Jaccard 280/312 = 0.90 with a: a near copy
+    docs = [{"id": i, "source": "c4", "text": " ".join(t), "url": f"http://e.example/{i}", "meta": {}} for i, t in rows]
+    folder = tmp_path / "run" / "curated" / "c4"
+    write_docs(folder, docs[:2])
+    pq.write_table(pa.Table.from_pylist([to_row(docs[2])], schema=DOC_SCHEMA), folder / "part-1.parquet")
+    config = tmp_path / "dedup.yaml"
+    config.write_text("bands: 64\nrows: 2\n")
+    stats = run_dedup(str(tmp_path / "run"), tmp_path / "out", config)
+    assert sorted(d["id"] for d in read_dir(tmp_path / "out" / "curated")) == ["a", "b"]
+    rejects = {d["id"]: (d["reason"], d["meta"]["duplicate_of"]) for d in read_dir(tmp_path / "out" / "rejects")}
+    assert rejects == {"c": ("near_duplicate", "a")}
+    near = stats["near"]
+    # b and c never share a band that a does not (a's shingles are within theirs): two pairs, one below
+    assert near["candidate_pairs"] == 2 and near["confirmed_pairs"] == 1 and near["rejected_pairs"] == 1
+
+
 def run_on_dask(run: Path, out: Path) -> None:
     from dask.distributed import LocalCluster
 
