@@ -8,9 +8,9 @@
 Each step sees only the documents no earlier step dropped. "First" is the smallest id, after an optional source
 priority. Every removed document keeps its row and gains `duplicate_of` in meta: the id of the document it
 duplicates (for near duplicates, its component's survivor). The documents are read from their files once for
-their keys, candidates once more for their shingles, and every file once more to apply the decisions
-(`Deduplicate`); the keys wait in bucket files and are decided on as arrays, a bucket at a time, so neither
-texts nor per-document records go through the runner's shuffle, and memory does not grow with the input.
+their keys, candidates once more for their shingles (kept in a file per unit), and every file once more to apply
+the decisions (`Deduplicate`); the keys wait in bucket files and are decided on as arrays, a bucket at a time, so
+neither texts nor per-document records go through the runner's shuffle, and memory does not grow with the input.
 `NearDedup` alone is what a source's curation job uses (Books: 90% containment).
 """
 from __future__ import annotations
@@ -180,13 +180,17 @@ def _unit(pos) -> int:
     return int(pos) >> ROW_BITS
 
 
-def _save(path: str, array: np.ndarray) -> None:
+def _write(path: str, data: bytes) -> None:
     """Written to a temporary name, then renamed: a task computed again never leaves half a file to a reader."""
+    with FileSystems.create(path + ".tmp") as f:
+        f.write(data)
+    FileSystems.rename([path + ".tmp"], [path])
+
+
+def _save(path: str, array: np.ndarray) -> None:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
-    with FileSystems.create(path + ".tmp") as f:
-        f.write(buffer.getvalue())
-    FileSystems.rename([path + ".tmp"], [path])
+    _write(path, buffer.getvalue())
 
 
 def _load(paths: list[str]) -> np.ndarray:
@@ -199,14 +203,12 @@ def _load(paths: list[str]) -> np.ndarray:
 
 def _save_sets(path: str, positions: np.ndarray, sets: list[np.ndarray], **columns) -> None:
     """Shingle sets (uint64 arrays of any lengths) with their documents' positions, and other columns of the
-    same length, in one .npz file (no pickles): written to a temporary name, then renamed, as `_save`."""
+    same length, in one .npz file (no pickles)."""
     buffer = io.BytesIO()
     lengths = np.array([len(x) for x in sets], dtype=np.int64)
     np.savez(buffer, positions=positions, offsets=np.concatenate(([0], np.cumsum(lengths))),
              values=np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint64), **columns)
-    with FileSystems.create(path + ".tmp") as f:
-        f.write(buffer.getvalue())
-    FileSystems.rename([path + ".tmp"], [path])
+    _write(path, buffer.getvalue())
 
 
 def _load_sets(path: str) -> tuple[dict, list[np.ndarray]]:
@@ -496,7 +498,8 @@ class Deduplicate(beam.PTransform):
             shingles = ({"unit": units, "nodes": nodes}
                         | "NodesByUnit" >> beam.CoGroupByKey()
                         | "Shingles" >> beam.ParDo(_Shingles(params.ngram, self.read_unit, self.key_dir)))
-            carried = ({"sets": shingles, "pairs": pairs | "ByFirstUnit" >> beam.Map(lambda e: (_unit(e[0][1]), e))}
+            by_first = pairs | "ByFirstUnit" >> beam.Map(lambda e: (_unit(e[0][1]), e))
+            carried = ({"sets": shingles, "pairs": by_first}
                        | "JoinFirst" >> beam.CoGroupByKey()
                        | "CarryFirst" >> beam.ParDo(_CarryFirst(self.key_dir)))
             checked = ({"sets": shingles, "carried": carried}
