@@ -18,8 +18,8 @@ Every Beam job runs on `DaskRunner` below when a run asks for Dask. It translate
 - a DoFn is set up once per worker thread and kept (Beam's sets it up again for every partition: the curation
   models were loaded once per input file), and what it emits in `finish_bundle` is kept (Beam's drops it);
 - a linear chain of tasks (a step whose only reader is the next step) runs as one task, each step handing on
-  what an input element gave before it takes the next, and a task's output moves between workers pickled whole (Dask serializes a
-  plain list element by element).
+  what an input element gave before it takes the next, and a task's output moves between workers pickled whole
+  (Dask serializes a plain list element by element).
 The client is closed when the job ends, so that a cluster shut down afterwards does not log reconnect errors.
 """
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _streamed(task):
     shuffle's split) in the same task becomes a generator, so a step's whole output is never held (the dedup
     job's Apply hands each file's documents to the writer's spill, which keeps only file names, instead of
     holding the documents of every file in its partition)."""
-    if type(task) is tuple and task and task[0] in (_run_bundle, _bundle_outputs, _split):
+    if type(task) is tuple and task and task[0] in (_run_bundle, _split):
         inner = task[1]
         if type(inner) is tuple and inner and inner[0] is _run_bundle:  # a task, not a key (keys start with a name)
             inner = (_bundle_outputs, *_streamed(inner)[1:])

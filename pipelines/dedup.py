@@ -287,17 +287,20 @@ class _Route(beam.DoFn):
             band = keys["bands"].reshape(-1)
             items = duplicates.entries(np.stack((band, np.zeros_like(band)), axis=1),
                                        np.repeat(keys["order"], per_doc), np.repeat(keys["pos"], per_doc))
-        bucket = items["k0"] % np.uint64(self.buckets)
-        items, bucket = items[np.argsort(bucket, kind="stable")], np.sort(bucket)
-        for b, part in zip(*_split_sorted(bucket, items)):
-            path = FileSystems.join(self.key_dir, self.step, f"{b}-{unit_id}.npy")
-            _save(path, part)
-            yield b, path
+        yield from _to_bucket_files(items, items["k0"] % np.uint64(self.buckets),
+                                    FileSystems.join(self.key_dir, self.step), unit_id)
 
 
-def _split_sorted(bucket: np.ndarray, items: np.ndarray) -> tuple[list[int], list[np.ndarray]]:
+def _to_bucket_files(items: np.ndarray, bucket: np.ndarray, folder: str, source: int):
+    """(bucket, file) for each bucket that `items` fall in, the file `folder/BUCKET-SOURCE.npy` holding those
+    items in their order."""
+    order = np.argsort(bucket, kind="stable")
+    items, bucket = items[order], bucket[order]
     values, starts = np.unique(bucket, return_index=True)
-    return [int(v) for v in values], np.split(items, starts[1:])
+    for b, part in zip(values.tolist(), np.split(items, starts[1:])):
+        path = FileSystems.join(folder, f"{b}-{source}.npy")
+        _save(path, part)
+        yield b, path
 
 
 def _first_of(reason: str):
@@ -323,12 +326,8 @@ class _BandPairs(beam.DoFn):
     def process(self, element):
         band_bucket, paths = element
         edges = duplicates.star_edges(_load(paths))
-        bucket = duplicates.edge_buckets(edges, self.buckets)
-        edges, bucket = edges[np.argsort(bucket, kind="stable")], np.sort(bucket)
-        for b, part in zip(*_split_sorted(bucket, edges)):
-            path = FileSystems.join(self.key_dir, "pairs", f"{b}-{band_bucket}.npy")
-            _save(path, part)
-            yield b, path
+        yield from _to_bucket_files(edges, duplicates.edge_buckets(edges, self.buckets),
+                                    FileSystems.join(self.key_dir, "pairs"), band_bucket)
 
 
 def _distinct_pairs(_bucket, paths):
@@ -357,12 +356,12 @@ class _Shingles(beam.DoFn):
             if row in wanted:
                 positions.append(wanted[row][1])
                 texts.append(doc["text"])
-            if len(texts) == BATCH or row == last:
+            if len(texts) == BATCH:
                 sets += minhash.shingle_sets(texts, self.ngram)
                 texts.clear()
             if row == last:
                 break  # the rest of the unit holds no candidate
-        if texts:  # a unit shorter than its candidates' rows (it changed since its keys were read)
+        if texts:
             sets += minhash.shingle_sets(texts, self.ngram)
         path = FileSystems.join(self.key_dir, "shingles", f"{unit_id}.npz")
         _save_sets(path, np.array(positions, dtype=np.int64), sets)

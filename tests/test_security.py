@@ -1,7 +1,8 @@
 """Hostile input and configs: YAML tags that build objects are refused, XML entities are never expanded (nothing
 is read from a file an entity names), bombs stop at the decompression limit, archive paths write nothing, no
 pickle is loaded without weights_only=True (but the Dask runner's steps, which its own driver pickled with Beam's
-pickler, as every Beam runner ships DoFns to its workers), no command runs through a shell, and curation needs no network."""
+pickler, as every Beam runner ships DoFns to its workers), no command runs through a shell, and curation needs no
+network."""
 import ast
 import gzip
 import io
