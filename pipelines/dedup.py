@@ -369,7 +369,10 @@ class _Shingles(beam.DoFn):
 
 
 def _sets_by_position(paths: list[str]) -> dict:
-    columns, sets = _load_sets(paths[0]) if paths else ({"positions": []}, [])
+    """{position: shingle set} of a unit's shingle file (none: the unit has no candidate)."""
+    if not paths:
+        return {}
+    columns, sets = _load_sets(paths[0])
     return dict(zip(columns["positions"].tolist(), sets))
 
 
